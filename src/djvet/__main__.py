@@ -1,0 +1,3 @@
+from djvet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""astroid helpers shared by two or more rules."""

@@ -1,0 +1,175 @@
+"""The `djvet` command: check, rules, explain."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from djvet import __version__
+from djvet.catalog import CatalogError, RuleMeta, default_catalog
+from djvet.config import FAIL_ON, ConfigError
+from djvet.finding import SEVERITIES
+from djvet.runner import Report, UsageError, check_paths
+
+RANK = {"info": 1, "warning": 2, "error": 3, "never": 99}
+
+
+def _codes(value: str) -> list[str]:
+    return [v.strip().upper() for v in value.split(",") if v.strip()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="djvet", description="Static analysis for Django and DRF projects.")
+    parser.add_argument("--version", action="version", version=f"djvet {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="check files and folders (default: the current folder)")
+    check.add_argument("paths", nargs="*", type=Path, default=[Path(".")])
+    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    check.add_argument("--fail-on", choices=FAIL_ON, default=None, help="lowest severity that fails (default: warning)")
+    check.add_argument("--select", type=_codes, action="extend", default=None, help="codes or prefixes, e.g. DJV3")
+    check.add_argument("--ignore", type=_codes, action="extend", default=None)
+    check.add_argument("--exclude", action="append", default=None, help="glob relative to the project root")
+    check.add_argument("--settings", dest="settings_module", default=None, help="settings module to read, e.g. mysite.settings.production")
+    check.add_argument("--baseline", type=Path, default=None, help="ignore findings recorded in this file")
+    check.add_argument("--write-baseline", type=Path, default=None, help="record today's findings in this file")
+    check.add_argument("--no-timing", action="store_true", help="write 0 as summary.seconds, for byte-identical output")
+
+    rules = sub.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = sub.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule", help="a code (DJV301) or a name (serializer-fields-all)")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"djvet: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args)
+        return _explain(args)
+    except (ConfigError, UsageError, CatalogError) as exc:
+        return _fail(str(exc))
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug in djvet: one line for the user, the traceback on request
+        if os.environ.get("DJVET_DEBUG"):
+            raise
+        return _fail(f"internal error: {type(exc).__name__}: {exc} (set DJVET_DEBUG=1 for a traceback)")
+
+
+def exit_code(report: Report, fail_on: str) -> int:
+    if any(e.internal for e in report.errors):
+        return 2
+    threshold = RANK[fail_on]
+    if any(RANK[f.severity] >= threshold for f in report.findings):
+        return 1
+    if report.errors and fail_on != "never":
+        return 1
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from djvet.baseline import apply_baseline, write_baseline
+    from djvet.output import FORMATS
+    from djvet.output.text import render_summary
+
+    options = {
+        "select": args.select,
+        "ignore": args.ignore,
+        "exclude": args.exclude,
+        "fail_on": args.fail_on,
+        "settings_module": args.settings_module,
+    }
+    report = check_paths(args.paths, options)
+    if args.write_baseline is not None:
+        write_baseline(args.write_baseline, report.findings)
+    if args.baseline is not None:
+        report.findings = apply_baseline(args.baseline, report.findings)
+    if args.no_timing:
+        report.seconds = 0.0
+    catalog = default_catalog()
+    sys.stdout.write(FORMATS[args.format](report, catalog))
+    for error in report.errors:
+        print(f"{error.path}: {error.message}", file=sys.stderr)
+    if args.format == "text":
+        print(render_summary(report), file=sys.stderr)
+    return exit_code(report, report.fail_on)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    catalog = default_catalog()
+    if args.format == "json":
+        rows = [
+            {"code": m.code, "name": m.name, "severity": m.severity, "default": m.default, "summary": m.summary}
+            for m in catalog.values()
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = max((len(m.name) for m in catalog.values()), default=4)
+    for meta in catalog.values():
+        flag = "" if meta.default else " (off by default)"
+        print(f"{meta.code}  {meta.name:<{width}}  {meta.severity:<7}  {meta.summary}{flag}")
+    return 0
+
+
+def find_rule(catalog: dict[str, RuleMeta], key: str) -> RuleMeta | None:
+    return catalog.get(key.upper()) or next((m for m in catalog.values() if m.name == key), None)
+
+
+def render_explain(meta: RuleMeta) -> str:
+    docs = meta.docs
+    parts = [
+        f"{meta.code} {meta.name}",
+        "",
+        meta.summary,
+        "",
+        f"Severity: {meta.severity}. Confidence: {meta.confidence}. Category: {meta.category}. "
+        f"{'On' if meta.default else 'Off'} by default.",
+        "",
+        "What it does",
+        docs.what.rstrip(),
+        "",
+        "Why is this bad?",
+        docs.why.rstrip(),
+        "",
+        "Example",
+        _indent(docs.example),
+        "",
+        "Use instead",
+        _indent(docs.use_instead),
+    ]
+    if meta.fix is not None:
+        parts += ["", f"Fix ({meta.fix.safety}): {meta.fix.title}"]
+    if docs.references:
+        parts += ["", "References", *(f"- {r}" for r in docs.references)]
+    return "\n".join(parts) + "\n"
+
+
+def _indent(code: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in code.rstrip().splitlines())
+
+
+def _explain(args: argparse.Namespace) -> int:
+    catalog = default_catalog()
+    meta = find_rule(catalog, args.rule)
+    if meta is None:
+        known = ", ".join(catalog)
+        raise UsageError(f"explain: no rule '{args.rule}'; expected a code or name, one of: {known}")
+    sys.stdout.write(render_explain(meta))
+    return 0
+
+
+assert set(SEVERITIES) <= set(RANK)

@@ -1,0 +1,146 @@
+"""`[tool.djvet]` in the checked project's pyproject.toml, merged with command-line options."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from djvet.catalog import RuleMeta
+
+FAIL_ON = ("error", "warning", "info", "never")
+KEYS = ("select", "ignore", "exclude", "per-file-ignores", "fail-on", "settings-module")
+
+
+class ConfigError(Exception):
+    """Bad configuration or options; the message says where, what, and what was expected."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] | None = None  # None: the rules on by default
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    fail_on: str = "warning"
+    settings_module: str | None = None
+    source: str | None = None  # the pyproject.toml it came from
+
+    def merged(self, **overrides: object) -> Config:
+        """Command-line options: select and fail-on replace, ignore and exclude extend."""
+        changes: dict[str, object] = {}
+        if overrides.get("select") is not None:
+            changes["select"] = tuple(overrides["select"])  # type: ignore[arg-type]
+        if overrides.get("ignore"):
+            changes["ignore"] = self.ignore + tuple(overrides["ignore"])  # type: ignore[arg-type]
+        if overrides.get("exclude"):
+            changes["exclude"] = self.exclude + tuple(overrides["exclude"])  # type: ignore[arg-type]
+        for key in ("fail_on", "settings_module"):
+            if overrides.get(key) is not None:
+                changes[key] = overrides[key]
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _strings(where: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings; got {value!r}")
+    return tuple(value)
+
+
+def parse_config(data: Mapping[str, object], where: str) -> Config:
+    for key in data:
+        if key not in KEYS:
+            raise ConfigError(f"{where}: unknown key '{key}'; expected one of {', '.join(KEYS)}")
+    config = Config(source=where.split(" ")[0])
+    if "select" in data:
+        config = replace(config, select=_strings(f"{where} select", data["select"]))
+    if "ignore" in data:
+        config = replace(config, ignore=_strings(f"{where} ignore", data["ignore"]))
+    if "exclude" in data:
+        config = replace(config, exclude=_strings(f"{where} exclude", data["exclude"]))
+    if "per-file-ignores" in data:
+        table = data["per-file-ignores"]
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where} per-file-ignores: expected a table of glob = [codes]; got {table!r}")
+        config = replace(
+            config,
+            per_file_ignores={k: _strings(f"{where} per-file-ignores.{k}", v) for k, v in table.items()},
+        )
+    if "fail-on" in data:
+        value = data["fail-on"]
+        if value not in FAIL_ON:
+            raise ConfigError(f"{where} fail-on: expected one of {', '.join(FAIL_ON)}; got {value!r}")
+        config = replace(config, fail_on=str(value))
+    if "settings-module" in data:
+        value = data["settings-module"]
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where} settings-module: expected a dotted module name; got {value!r}")
+        config = replace(config, settings_module=value)
+    return config
+
+
+def find_config_file(root: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.djvet] table, from root up to the repository top."""
+    for folder in (root, *root.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                text = candidate.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{candidate}: cannot read: {exc}") from None
+            if "[tool.djvet" in text or "tool.djvet" in text:
+                return candidate
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def load_config(root: Path, display: str | None = None) -> Config:
+    path = find_config_file(root)
+    if path is None:
+        return Config()
+    name = display or str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("djvet")
+    if table is None:
+        return Config()
+    if not isinstance(table, dict):
+        raise ConfigError(f"{name}: [tool.djvet]: expected a table")
+    return parse_config(table, f"{name}: [tool.djvet]")
+
+
+def _matches(code: str, selector: str) -> bool:
+    return selector == "ALL" or code.startswith(selector.upper())
+
+
+def validate_selectors(selectors: tuple[str, ...], catalog: Mapping[str, RuleMeta], where: str) -> None:
+    for selector in selectors:
+        if not any(_matches(code, selector) for code in catalog):
+            raise ConfigError(f"{where}: '{selector}' matches no rule; expected a code like DJV301 or a prefix like DJV3")
+
+
+def enabled_codes(config: Config, catalog: Mapping[str, RuleMeta]) -> list[str]:
+    codes = []
+    for code, meta in sorted(catalog.items()):
+        selected = meta.default if config.select is None else any(_matches(code, s) for s in config.select)
+        if selected and not any(_matches(code, s) for s in config.ignore):
+            codes.append(code)
+    return codes
+
+
+def ignored_for_path(config: Config, relpath: str, code: str) -> bool:
+    from djvet.index.discover import matches_any
+
+    return any(
+        matches_any(relpath, (pattern,)) and any(_matches(code, s) for s in codes)
+        for pattern, codes in config.per_file_ignores.items()
+    )

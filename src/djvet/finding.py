@@ -1,0 +1,74 @@
+"""What a check produces: findings about code, and errors about files that could not be checked."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+
+SEVERITIES = ("error", "warning", "info")
+CONFIDENCES = ("high", "inference")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    name: str
+    severity: str
+    confidence: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    fingerprint: str
+    fixable: bool
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.code, self.message)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "confidence": self.confidence,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "message": self.message,
+            "fingerprint": self.fingerprint,
+            "fixable": self.fixable,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    path: str
+    message: str
+    internal: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": self.path, "message": self.message}
+
+
+def make_fingerprint(code: str, path: str, scope: str, source: str) -> str:
+    """Stable across edits that move code: no line numbers, whitespace folded."""
+    normalized = " ".join(source.split())
+    digest = hashlib.sha1(f"{code}\0{path}\0{scope}\0{normalized}".encode())
+    return digest.hexdigest()[:16]
+
+
+def disambiguate_fingerprints(findings: list[Finding]) -> list[Finding]:
+    """Two findings with the same fingerprint in one file get an occurrence suffix, in order."""
+    seen: dict[str, int] = {}
+    out = []
+    for finding in sorted(findings, key=Finding.sort_key):
+        count = seen.get(finding.fingerprint, 0)
+        seen[finding.fingerprint] = count + 1
+        if count:
+            finding = replace(finding, fingerprint=f"{finding.fingerprint}-{count}")
+        out.append(finding)
+    return out

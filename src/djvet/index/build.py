@@ -1,0 +1,111 @@
+"""Build the project index: discover files, collect facts per file, link them across files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from djvet.index.collect import collect_module
+from djvet.index.discover import file_kinds, is_migration, iter_python_files, module_name, relpath
+from djvet.index.drf import DrfLinker
+from djvet.index.expr import Const
+from djvet.index.facts import ModuleInfo, ProjectIndex, RouteFact, SettingsFact
+from djvet.index.models import ModelLinker
+from djvet.index.resolve import Resolver
+from djvet.index.settings import SettingsReader, find_settings_module_names
+from djvet.index.source import SourceError, parse_source, read_source
+from djvet.index.urls import collect_routes
+
+ENTRY_FILES = ("manage.py", "wsgi.py", "asgi.py")
+
+
+def collect_file(path: Path, root: Path, text: str | None = None) -> ModuleInfo | None:
+    """The facts of one file, or None when it cannot be read or parsed (the check reports that)."""
+    rel = relpath(path, root)
+    try:
+        source = read_source(path) if text is None else text
+        tree = parse_source(source, rel)
+    except SourceError:
+        return None
+    name, is_package = module_name(path, root)
+    return collect_module(tree, name, rel, is_package, file_kinds(rel))
+
+
+def _app_labels(resolver: Resolver) -> dict[str, str]:
+    """AppConfig classes: package -> label (`label = "x"`, else the last part of `name`)."""
+    labels = {}
+    for info in resolver.classes.values():
+        name = info.attrs.get("name")
+        if not (isinstance(name, Const) and isinstance(name.value, str)) or not info.module.endswith("apps"):
+            continue
+        label = info.attrs.get("label")
+        labels[name.value] = label.value if isinstance(label, Const) and isinstance(label.value, str) else name.value.rsplit(".", 1)[-1]
+    return labels
+
+
+def _choose_settings(
+    settings: Mapping[str, SettingsFact], configured: str | None, entry_modules: list[str]
+) -> SettingsFact | None:
+    if configured:
+        return settings.get(configured)
+    for name in entry_modules:
+        if name in settings:
+            return settings[name]
+    if len(settings) == 1:
+        return next(iter(settings.values()))
+    return None
+
+
+def build_index(
+    root: Path, settings_module: str | None = None, overrides: Mapping[str, str] | None = None
+) -> ProjectIndex:
+    """Facts about every Python file below `root`. `overrides` maps relative paths to unsaved text."""
+    root = root.resolve()
+    overrides = overrides or {}
+    modules: dict[str, ModuleInfo] = {}
+    paths: dict[str, str] = {}
+    entry_modules: list[str] = []
+    for path in iter_python_files(root):
+        rel = relpath(path, root)
+        if is_migration(rel):
+            continue
+        text = overrides.get(rel)
+        if path.name in ENTRY_FILES:
+            try:
+                entry_modules.extend(find_settings_module_names(text if text is not None else read_source(path)))
+            except SourceError:
+                pass
+        info = collect_file(path, root, text)
+        if info is None or info.name in modules:
+            continue
+        modules[info.name] = info
+        paths[rel] = info.name
+    resolver = Resolver(modules)
+    reader = SettingsReader(resolver)
+    settings_names = {name for name, info in modules.items() if "settings" in info.kinds} | {
+        name for name in entry_modules if name in modules
+    }
+    settings_modules = {name: reader.read(name) for name in sorted(settings_names)}
+    settings = _choose_settings(settings_modules, settings_module, entry_modules)
+    user_label = settings.get("AUTH_USER_MODEL") if settings else None
+    model_linker = ModelLinker(resolver, _app_labels(resolver), user_label)
+    models = model_linker.link()
+    routes: list[RouteFact] = []
+    for info in modules.values():
+        routes.extend(collect_routes(resolver, info))
+    routed = {r.view for r in routes if r.view}
+    serializers, views = DrfLinker(resolver, models).link(routed)
+    return ProjectIndex(
+        root=str(root),
+        modules=modules,
+        paths=paths,
+        classes=resolver.classes,
+        mros={cls: resolver.mro(cls) for cls in resolver.classes},
+        models=models,
+        serializers=serializers,
+        views=views,
+        routes=tuple(sorted(routes, key=lambda r: (r.path, r.line, r.kind))),
+        settings_modules=settings_modules,
+        settings=settings,
+        app_labels={label: package for package, label in _app_labels(resolver).items()},
+    )

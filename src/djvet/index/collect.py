@@ -1,0 +1,201 @@
+"""Collect one module's facts from its syntax (stdlib `ast`: cheap, and it never runs the code)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from djvet.index.expr import Call, Expr, Name, dotted_name, to_expr
+from djvet.index.facts import ClassInfo, FunctionInfo, ModuleInfo, Statement
+
+_CONDITIONAL = (ast.If, ast.Try, ast.With, ast.For, ast.While)
+_TRY_STAR = getattr(ast, "TryStar", None)
+
+
+def resolve_relative(module: str, is_package: bool, level: int, target: str | None) -> str:
+    """The absolute name of `from <level dots><target> import ...` written in `module`."""
+    if level == 0:
+        return target or ""
+    parts = module.split(".")
+    if not is_package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    if target:
+        parts.append(target)
+    return ".".join(p for p in parts if p)
+
+
+def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> FunctionInfo:
+    args = node.args
+    names = tuple(a.arg for a in (*args.posonlyargs, *args.args))
+    calls: set[str] = set()
+    returns: list[Expr] = []
+    for child in _walk_own_body(node):
+        if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+            receiver = dotted_name(child.func.value)
+            calls.add(f"{receiver}.{child.func.attr}" if receiver else child.func.attr)
+        elif isinstance(child, ast.Return) and child.value is not None and len(returns) < 20:
+            returns.append(to_expr(child.value))
+    return FunctionInfo(
+        name=node.name,
+        qualname=qualname,
+        line=node.lineno,
+        end_line=node.end_lineno or node.lineno,
+        decorators=tuple(to_expr(d) for d in node.decorator_list),
+        args=names,
+        is_async=isinstance(node, ast.AsyncFunctionDef),
+        calls=frozenset(calls),
+        returns=tuple(returns),
+    )
+
+
+def _walk_own_body(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node of a function body, not descending into nested functions or classes."""
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        child = stack.pop()
+        yield child
+        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(child))
+
+
+def _assign_targets(node: ast.stmt) -> tuple[list[str], ast.expr | None]:
+    if isinstance(node, ast.Assign):
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        for target in node.targets:
+            if isinstance(target, ast.Tuple):
+                names.extend(e.id for e in target.elts if isinstance(e, ast.Name))
+        single = len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        return names, node.value if single or all(isinstance(t, ast.Name) for t in node.targets) else None
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return [node.target.id], node.value
+    return [], None
+
+
+class _Collector:
+    def __init__(self, module: str, path: str, is_package: bool, kinds: frozenset[str]) -> None:
+        self.module = module
+        self.path = path
+        self.is_package = is_package
+        self.kinds = kinds
+        self.imports: dict[str, str] = {}
+        self.star_imports: list[str] = []
+        self.classes: dict[str, ClassInfo] = {}
+        self.functions: dict[str, FunctionInfo] = {}
+        self.statements: list[Statement] = []
+
+    def module_body(self, body: list[ast.stmt], conditional: bool) -> None:
+        for node in body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.import_(node, conditional)
+            elif isinstance(node, ast.ClassDef):
+                self.class_(node, self.module)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions[node.name] = _function(node, f"{self.module}.{node.name}")
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                names, value = _assign_targets(node)
+                if names:
+                    expr = to_expr(value) if value is not None else None
+                    self.statements.append(
+                        Statement("assign", node.lineno, tuple(names), expr, conditional=conditional)
+                    )
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                self.statements.append(
+                    Statement(
+                        "augassign",
+                        node.lineno,
+                        (node.target.id,),
+                        to_expr(node.value),
+                        op=type(node.op).__name__,
+                        conditional=conditional,
+                    )
+                )
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                self.statements.append(Statement("call", node.lineno, value=to_expr(node.value), conditional=conditional))
+            elif isinstance(node, _CONDITIONAL) or (_TRY_STAR and isinstance(node, _TRY_STAR)):
+                for field in ("body", "orelse", "finalbody"):
+                    self.module_body(getattr(node, field, []), True)
+                for handler in getattr(node, "handlers", []):
+                    self.module_body(handler.body, True)
+
+    def import_(self, node: ast.Import | ast.ImportFrom, conditional: bool) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    self.imports.setdefault(top, top)
+            return
+        base = resolve_relative(self.module, self.is_package, node.level, node.module)
+        names = []
+        for alias in node.names:
+            if alias.name == "*":
+                self.star_imports.append(base)
+                self.statements.append(Statement("star-import", node.lineno, module=base, conditional=conditional))
+                continue
+            local = alias.asname or alias.name
+            self.imports[local] = f"{base}.{alias.name}" if base else alias.name
+            names.append((local, alias.name))
+        if names:
+            self.statements.append(
+                Statement("import", node.lineno, module=base, names=tuple(names), conditional=conditional)
+            )
+
+    def class_(self, node: ast.ClassDef, outer: str) -> str:
+        qualname = f"{outer}.{node.name}"
+        attrs: dict[str, Expr] = {}
+        attr_lines: dict[str, int] = {}
+        methods: dict[str, FunctionInfo] = {}
+        inner: dict[str, str] = {}
+        for child in node.body:
+            if isinstance(child, (ast.Assign, ast.AnnAssign)):
+                names, value = _assign_targets(child)
+                for name in names:
+                    attrs[name] = to_expr(value) if value is not None else Name("<annotation>", child.lineno)
+                    attr_lines[name] = child.lineno
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods[child.name] = _function(child, f"{qualname}.{child.name}")
+            elif isinstance(child, ast.ClassDef):
+                inner[child.name] = self.class_(child, qualname)
+        self.classes[qualname] = ClassInfo(
+            name=node.name,
+            qualname=qualname,
+            module=self.module,
+            line=node.lineno,
+            end_line=node.end_lineno or node.lineno,
+            bases=tuple(to_expr(b) for b in node.bases),
+            decorators=tuple(to_expr(d) for d in node.decorator_list),
+            attrs=attrs,
+            attr_lines=attr_lines,
+            methods=methods,
+            inner=inner,
+        )
+        return qualname
+
+    def info(self) -> ModuleInfo:
+        return ModuleInfo(
+            name=self.module,
+            path=self.path,
+            is_package=self.is_package,
+            kinds=self.kinds,
+            imports=self.imports,
+            star_imports=tuple(self.star_imports),
+            classes=self.classes,
+            functions=self.functions,
+            statements=tuple(self.statements),
+        )
+
+
+def collect_module(tree: ast.Module, module: str, path: str, is_package: bool, kinds: frozenset[str]) -> ModuleInfo:
+    collector = _Collector(module, path, is_package, kinds)
+    collector.module_body(tree.body, False)
+    return collector.info()
+
+
+def call_name(expr: Expr | None) -> str | None:
+    """`models.ForeignKey` for `models.ForeignKey(...)`, else None."""
+    if isinstance(expr, Call) and isinstance(expr.func, Name):
+        return expr.func.dotted
+    return None

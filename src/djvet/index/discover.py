@@ -1,0 +1,112 @@
+"""Find the project root, its Python files, their module names and what kind of file each is."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+ROOT_MARKERS = ("pyproject.toml", "manage.py", ".git")
+# Folders that never hold the project's own code.
+PRUNED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "dist-packages", ".djvet_cache"})
+# Checked only when asked for by config; still part of the project.
+DEFAULT_EXCLUDES = ("**/migrations/**",)
+
+KIND_BY_STEM = {
+    "models": "models",
+    "serializers": "serializers",
+    "views": "views",
+    "viewsets": "views",
+    "api": "views",
+    "urls": "urls",
+    "settings": "settings",
+    "admin": "admin",
+    "tasks": "tasks",
+    "forms": "forms",
+    "apps": "apps",
+    "managers": "models",
+    "querysets": "models",
+}
+
+
+def find_root(path: Path) -> Path:
+    """The nearest folder at or above `path` holding pyproject.toml, manage.py or .git."""
+    start = path if path.is_dir() else path.parent
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return start
+
+
+def is_virtualenv(folder: Path) -> bool:
+    return (folder / "pyvenv.cfg").is_file()
+
+
+def is_pruned(name: str, folder: Path) -> bool:
+    return name.startswith(".") or name in PRUNED_DIRS or is_virtualenv(folder)
+
+
+def iter_python_files(root: Path) -> Iterator[Path]:
+    """Every .py file below root, sorted, outside hidden folders, virtualenvs and node_modules."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        folder = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not is_pruned(d, folder / d))
+        for filename in sorted(filenames):
+            if filename.endswith(".py") and not filename.startswith("."):
+                yield folder / filename
+
+
+def relpath(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def module_name(path: Path, root: Path) -> tuple[str, bool]:
+    """The dotted module name Python would give the file, and whether it is a package.
+
+    Walks up while the folder is a package (has __init__.py), never above the root: the first
+    folder that is not a package is where the project's sys.path entry would be."""
+    is_package = path.name == "__init__.py"
+    parts = [] if is_package else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").exists():
+        parts.append(folder.name)
+        if folder == root or folder.parent == folder:
+            break
+        folder = folder.parent
+    return ".".join(reversed(parts)) or path.stem, is_package
+
+
+def is_migration(rel: str) -> bool:
+    parts = rel.split("/")
+    return len(parts) >= 2 and parts[-2] == "migrations"
+
+
+def file_kinds(rel: str) -> frozenset[str]:
+    parts = rel.split("/")
+    stem = parts[-1][:-3]
+    kinds = set()
+    if is_migration(rel):
+        kinds.add("migrations")
+    elif stem == "__init__" and len(parts) >= 2:
+        stem = parts[-2]
+    for part in (stem, *parts[:-1]):
+        kind = KIND_BY_STEM.get(part)
+        if kind:
+            kinds.add(kind)
+    if stem.startswith("test") or "tests" in parts[:-1]:
+        kinds.add("tests")
+    return frozenset(kinds)
+
+
+def matches_any(rel: str, patterns: Iterable[str]) -> bool:
+    """Glob match against the path relative to the root; `**/x/**` also matches at the top."""
+    for pattern in patterns:
+        if fnmatch.fnmatch(rel, pattern):
+            return True
+        if pattern.startswith("**/") and fnmatch.fnmatch(rel, pattern[3:]):
+            return True
+        if pattern.endswith("/**") and (rel == pattern[:-3] or rel.startswith(pattern[:-2])):
+            return True
+    return False

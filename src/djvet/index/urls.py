@@ -1,0 +1,125 @@
+"""URL routes: `path` / `re_path` / `url` / `include` and DRF router registrations."""
+
+from __future__ import annotations
+
+from djvet.index.expr import Call, Const, Expr, Name, Seq
+from djvet.index.facts import ModuleInfo, RouteFact
+from djvet.index.resolve import Resolver
+
+PATH_FUNCTIONS = {
+    "django.urls.path": "path",
+    "django.urls.re_path": "re_path",
+    "django.urls.conf.path": "path",
+    "django.urls.conf.re_path": "re_path",
+    "django.conf.urls.url": "re_path",
+}
+INCLUDE = frozenset({"django.urls.include", "django.urls.conf.include", "django.conf.urls.include"})
+
+
+class RouteCollector:
+    def __init__(self, resolver: Resolver, info: ModuleInfo) -> None:
+        self.resolver = resolver
+        self.info = info
+        self.routers: set[str] = set()
+        self.routes: list[RouteFact] = []
+
+    def _resolve(self, dotted: str) -> str:
+        return self.resolver.resolve(self.info.name, dotted)
+
+    def collect(self) -> list[RouteFact]:
+        for statement in self.info.statements:
+            value = statement.value
+            if statement.kind == "assign" and isinstance(value, Call) and isinstance(value.func, Name):
+                if self._resolve(value.func.dotted).endswith("Router"):
+                    self.routers.update(statement.targets)
+            if statement.kind in ("assign", "augassign") and "urlpatterns" in statement.targets:
+                self._patterns(value)
+            elif statement.kind == "call" and isinstance(value, Call) and isinstance(value.func, Name):
+                owner, _, method = value.func.dotted.rpartition(".")
+                if owner in self.routers and method == "register":
+                    self._register(owner, value)
+                elif owner == "urlpatterns" and method in ("append", "extend", "insert"):
+                    for arg in value.args:
+                        self._patterns(arg)
+        return self.routes
+
+    def _register(self, router: str, call: Call) -> None:
+        prefix = call.arg(0, "prefix")
+        viewset = call.arg(1, "viewset")
+        basename = call.arg(2, "basename") or call.kwarg("base_name")
+        self.routes.append(
+            RouteFact(
+                module=self.info.name,
+                path=self.info.path,
+                line=call.line,
+                kind="router",
+                pattern=prefix.value if isinstance(prefix, Const) and isinstance(prefix.value, str) else None,
+                view=self.resolver.resolve_class(self.info.name, viewset.dotted) if isinstance(viewset, Name) else None,
+                include=f"{self.info.name}:{router}",
+                basename=basename.value if isinstance(basename, Const) and isinstance(basename.value, str) else None,
+            )
+        )
+
+    def _patterns(self, expr: Expr | None, depth: int = 0) -> None:
+        if depth > 10 or expr is None:
+            return
+        if isinstance(expr, Seq):
+            for item in expr.items:
+                self._patterns(item, depth + 1)
+        elif isinstance(expr, Name) and expr.dotted.endswith(".urls") and expr.dotted[:-5] in self.routers:
+            self._add("include", None, None, f"{self.info.name}:{expr.dotted[:-5]}", expr.line, None)
+        elif isinstance(expr, Call) and isinstance(expr.func, Name):
+            kind = PATH_FUNCTIONS.get(self._resolve(expr.func.dotted))
+            if kind is not None:
+                self._path(kind, expr, depth)
+
+    def _path(self, kind: str, call: Call, depth: int) -> None:
+        route = call.arg(0, "route") or call.arg(0, "regex")
+        pattern = route.value if isinstance(route, Const) and isinstance(route.value, str) else None
+        target = call.arg(1, "view")
+        name_expr = call.kwarg("name")
+        name = name_expr.value if isinstance(name_expr, Const) and isinstance(name_expr.value, str) else None
+        if isinstance(target, Call) and isinstance(target.func, Name) and self._resolve(target.func.dotted) in INCLUDE:
+            self._add("include", pattern, None, self._include_target(target.arg(0)), call.line, name)
+            inline = target.arg(0)
+            if isinstance(inline, Seq):
+                self._patterns(inline, depth + 1)
+            return
+        if isinstance(target, Seq):  # path("x/", ([...], "app", "ns")) / path("x/", [...])
+            self._add("include", pattern, None, None, call.line, name)
+            self._patterns(target.items[0] if target.kind == "tuple" and target.items else target, depth + 1)
+            return
+        self._add(kind, pattern, self._view(target), None, call.line, name)
+
+    def _include_target(self, expr: Expr | None) -> str | None:
+        if isinstance(expr, Seq) and expr.kind == "tuple" and expr.items:
+            expr = expr.items[0]
+        if isinstance(expr, Const) and isinstance(expr.value, str):
+            return expr.value
+        if isinstance(expr, Name):
+            if expr.dotted.endswith(".urls") and expr.dotted[:-5] in self.routers:
+                return f"{self.info.name}:{expr.dotted[:-5]}"
+            resolved = self._resolve(expr.dotted)
+            if resolved in self.resolver.modules:
+                return resolved
+        return None
+
+    def _view(self, expr: Expr | None) -> str | None:
+        if isinstance(expr, Call) and isinstance(expr.func, Name) and expr.func.dotted.endswith(".as_view"):
+            return self.resolver.resolve_class(self.info.name, expr.func.dotted[: -len(".as_view")])
+        if isinstance(expr, Call) and isinstance(expr.func, Name):
+            # a decorator applied in the URLconf: login_required(view)
+            return self._view(expr.args[0]) if expr.args else None
+        if isinstance(expr, Name):
+            return self._resolve(expr.dotted)
+        return None
+
+    def _add(self, kind: str, pattern: str | None, view: str | None, include: str | None, line: int, name: str | None) -> None:
+        self.routes.append(RouteFact(self.info.name, self.info.path, line, kind, pattern, view, include, name))
+
+
+def collect_routes(resolver: Resolver, info: ModuleInfo) -> list[RouteFact]:
+    if not any(s.kind in ("assign", "augassign") and "urlpatterns" in s.targets for s in info.statements):
+        if "urls" not in info.kinds:
+            return []
+    return RouteCollector(resolver, info).collect()

@@ -1,0 +1,1 @@
+"""DJV3xx: serializers and forms (data exposure, mass assignment)."""

@@ -1,0 +1,34 @@
+"""DJV301 serializer-fields-all: see rules/DJV301.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from astroid import nodes
+
+from djvet.astro.serializers import class_display, is_direct_model_serializer, meta_option_node, model_display
+from djvet.engine import ModuleContext
+from djvet.rule import Hit, Rule
+
+
+class SerializerFieldsAll(Rule):
+    code = "DJV301"
+    needs_text = ("Meta",)
+
+    def check_classdef(self, node: nodes.ClassDef, ctx: ModuleContext) -> Iterator[Hit]:
+        fact = ctx.index.serializers.get(ctx.qualname(node))
+        if fact is None or not fact.is_model_serializer or fact.fields != "__all__":
+            return
+        target = meta_option_node(node, fact, "fields", fact.fields_origin)
+        if target is None:
+            return
+        inherited = fact.fields_origin != fact.own_meta
+        yield Hit(
+            target,
+            {
+                "serializer": fact.name,
+                "model": model_display(ctx.index, fact),
+                "meta": class_display(ctx.index, fact.fields_origin),
+            },
+            confidence="inference" if inherited or not is_direct_model_serializer(fact) else None,
+        )
