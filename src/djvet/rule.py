@@ -50,10 +50,12 @@ class Rule:
                 raise RuntimeError(f"two rule classes claim {code}: {REGISTRY[code].__name__}, {cls.__name__}")
             REGISTRY[code] = cls
 
-    def applies_to(self, text: str, kinds: frozenset[str]) -> bool:
-        if self.needs_kinds and not (self.needs_kinds & kinds):
+    def applies_to(self, ctx: ModuleContext) -> bool:
+        """Cheap facts decide whether the rule could fire in this file at all (no tree is built
+        for a file no rule applies to). Must never say False where the rule could fire."""
+        if self.needs_kinds and not (self.needs_kinds & ctx.kinds):
             return False
-        return not self.needs_text or any(t in text for t in self.needs_text)
+        return not self.needs_text or any(t in ctx.text for t in self.needs_text)
 
     def handlers(self) -> Iterator[tuple[type[nodes.NodeNG], str]]:
         for attr in dir(type(self)):

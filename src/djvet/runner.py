@@ -91,7 +91,7 @@ class Project:
         try:
             text = read_source(path)
             ctx = self.context(path, text, shown)
-            applicable = [r for r in self.rules if r.applies_to(text, ctx.kinds)]
+            applicable = [r for r in self.rules if r.applies_to(ctx)]
             if not applicable:
                 # Nothing can fire: skip the astroid build, but a file that does not parse is still reported.
                 if ctx.relpath not in self.index.paths:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
+from djvet.engine import ModuleContext
 from djvet.astro.classes import find_class_assignment, find_inner_class
 from djvet.index.drf import MODEL_SERIALIZER_BASES
 from djvet.index.facts import ProjectIndex, SerializerFact
@@ -18,6 +19,11 @@ def meta_option_node(node: nodes.ClassDef, fact: SerializerFact, option: str, or
     if origin == fact.own_meta:
         return find_class_assignment(meta, option) or meta
     return meta
+
+
+def defines_serializers(ctx: ModuleContext) -> bool:
+    """Whether the index knows a serializer class written in this module."""
+    return any(fact.module == ctx.module for fact in ctx.index.serializers.values())
 
 
 def class_display(index: ProjectIndex, qualname: str | None) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from djvet.astro.serializers import class_display, is_direct_model_serializer, meta_option_node, model_display
+from djvet.astro.serializers import class_display, defines_serializers, is_direct_model_serializer, meta_option_node, model_display
 from djvet.engine import ModuleContext
 from djvet.rule import Hit, Rule
 
@@ -14,6 +14,9 @@ from djvet.rule import Hit, Rule
 class SerializerFieldsAll(Rule):
     code = "DJV301"
     needs_text = ("Meta",)
+
+    def applies_to(self, ctx: ModuleContext) -> bool:
+        return super().applies_to(ctx) and defines_serializers(ctx)
 
     def check_classdef(self, node: nodes.ClassDef, ctx: ModuleContext) -> Iterator[Hit]:
         fact = ctx.index.serializers.get(ctx.qualname(node))
