@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from astroid import nodes
 
+from djvet.catalog import RuleMeta
 from djvet.finding import FileError, Finding, disambiguate_fingerprints, make_fingerprint
 from djvet.index.facts import ProjectIndex
 from djvet.rule import Hit, Rule
@@ -124,5 +125,12 @@ def _finding(rule: Rule, hit: Hit, ctx: ModuleContext, display_path: str) -> Fin
         end_column=end_column + 1,
         message=meta.message.format(**hit.args),
         fingerprint=make_fingerprint(meta.code, ctx.relpath, ctx.scope_name(hit.node), source),
-        fixable=meta.fix is not None,
+        fixable=meta.fix is not None and hit.edit is not None if _needs_edit(meta) else meta.fix is not None,
+        fix_title=meta.fix.title.format(**hit.args) if meta.fix is not None else None,
+        edit=hit.edit,
     )
+
+
+def _needs_edit(meta: RuleMeta) -> bool:
+    """Rules whose fix title has placeholders fix through an Edit the rule computed."""
+    return meta.fix is not None and "{" in meta.fix.title

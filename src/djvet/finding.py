@@ -10,6 +10,19 @@ CONFIDENCES = ("high", "inference")
 
 
 @dataclass(frozen=True, slots=True)
+class Edit:
+    """What a fix changes: append `suffix` after the expression spanning these 1-based positions
+    (columns count characters; end exclusive). Fixers merge edits that share a span."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    method: str  # select_related | prefetch_related | ...
+    argument: str  # the string argument the method needs ("author__publisher")
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     code: str
     name: str
@@ -23,6 +36,9 @@ class Finding:
     message: str
     fingerprint: str
     fixable: bool
+    # Not part of the JSON contract: the fix's title for this finding and what it changes.
+    fix_title: str | None = None
+    edit: Edit | None = None
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.code, self.message)

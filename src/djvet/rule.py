@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from astroid import nodes
 
 from djvet.catalog import RuleMeta
+from djvet.finding import Edit
 
 if TYPE_CHECKING:
     from djvet.engine import ModuleContext
@@ -26,6 +27,7 @@ class Hit:
     node: nodes.NodeNG
     args: dict[str, object] = field(default_factory=dict)
     confidence: str | None = None  # overrides the YAML default (e.g. when the index was needed)
+    edit: Edit | None = None  # what `djvet fix` would change; None when the fix cannot apply here
 
 
 class Rule:
