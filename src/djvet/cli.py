@@ -39,6 +39,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", type=Path, default=None, help="record today's findings in this file")
     check.add_argument("--no-timing", action="store_true", help="write 0 as summary.seconds, for byte-identical output")
 
+    fix = sub.add_parser("fix", help="apply the fixes of fixable findings")
+    fix.add_argument("paths", nargs="*", type=Path, default=[Path(".")])
+    fix.add_argument("--unsafe-fixes", action="store_true", help="also apply fixes marked unsafe")
+    fix.add_argument("--diff", action="store_true", help="print the changes instead of writing them")
+    fix.add_argument("--select", type=_codes, action="extend", default=None)
+    fix.add_argument("--ignore", type=_codes, action="extend", default=None)
+    fix.add_argument("--exclude", action="append", default=None)
+    fix.add_argument("--settings", dest="settings_module", default=None)
+
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -57,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "fix":
+            return _fix(args)
         if args.command == "rules":
             return _rules(args)
         return _explain(args)
@@ -107,6 +118,31 @@ def _check(args: argparse.Namespace) -> int:
     if args.format == "text":
         print(render_summary(report), file=sys.stderr)
     return exit_code(report, report.fail_on)
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from djvet.fixes.apply import apply_fixes, fixable
+
+    options = {
+        "select": args.select,
+        "ignore": args.ignore,
+        "exclude": args.exclude,
+        "settings_module": args.settings_module,
+    }
+    catalog = default_catalog()
+    report = check_paths(args.paths, options)
+    result = apply_fixes(fixable(report.findings, catalog, args.unsafe_fixes), write=not args.diff)
+    if args.diff:
+        sys.stdout.write("".join(result.diffs))
+    for path, findings in result.fixed.items():
+        codes = ", ".join(sorted({f.code for f in findings}))
+        verb = "would fix" if args.diff else "fixed"
+        print(f"{path}: {verb} {len(findings)} finding{'s' if len(findings) != 1 else ''} ({codes})", file=sys.stderr)
+    for error in report.errors + result.errors:
+        print(f"{error.path}: {error.message}", file=sys.stderr)
+    if result.errors or any(e.internal for e in report.errors):
+        return 2 if any(e.internal for e in report.errors) else 1
+    return 0
 
 
 def _rules(args: argparse.Namespace) -> int:

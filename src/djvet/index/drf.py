@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from djvet.index.expr import UNKNOWN, Attr, Bin, Call, Const, Expr, Name, Seq, literal, string_items
 from djvet.index.facts import ActionFact, DeclaredField, FunctionInfo, QuerysetFact, SerializerFact, ViewFact
+from djvet.index.querysets import call_args
 from djvet.index.resolve import Resolver
 
 _S = "rest_framework.serializers."
@@ -134,10 +135,11 @@ class DrfLinker:
         module = self.resolver.modules[info.module]
         meta = self.resolver.find_inner(cls, "Meta")
         own_meta = info.inner.get("Meta")
-        model_expr, _ = self._meta_attr(meta, "model")
+        model_expr, model_origin = self._meta_attr(meta, "model")
         model = None
-        if isinstance(model_expr, Name) and meta is not None:
-            model = self.resolver.resolve(self.resolver.classes[meta].module, model_expr.dotted)
+        if isinstance(model_expr, Name) and model_origin is not None:
+            # resolved where it is written: an inherited Meta may live in another module
+            model = self.resolver.resolve(self.resolver.classes[model_origin].module, model_expr.dotted)
             if model not in self.models:
                 model = None
         fields_expr, fields_origin = self._meta_attr(meta, "fields")
@@ -186,7 +188,7 @@ class DrfLinker:
         line = getattr(expr, "line", 0)
         for _ in range(50):
             if isinstance(current, Call):
-                args = tuple(literal(a) for a in current.args)
+                args = call_args(current.args)
                 if isinstance(current.func, Name) and "." in current.func.dotted:
                     head, _, method = current.func.dotted.rpartition(".")
                     calls.append((method, args))
