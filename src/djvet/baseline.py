@@ -15,14 +15,28 @@ def write_baseline(path: Path, findings: list[Finding]) -> None:
     entries = [{"code": f.code, "path": f.path, "fingerprint": f.fingerprint} for f in findings]
     document = json.dumps({"tool": "djvet", "baseline": entries}, indent=2) + "\n"
     folder = path.parent if str(path.parent) else Path(".")
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write baseline: {exc.strerror or exc}") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(document)
+        # mkstemp creates the file 0600; a baseline is shared (committed, read by CI) like any file
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ConfigError(f"{path}: cannot write baseline: {exc.strerror or exc}") from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def apply_baseline(path: Path, findings: list[Finding]) -> list[Finding]:

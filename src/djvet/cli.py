@@ -81,13 +81,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"internal error: {type(exc).__name__}: {exc} (set DJVET_DEBUG=1 for a traceback)")
 
 
+def _write(text: str, utf8: bool = False) -> None:
+    """JSON and SARIF are UTF-8 whatever the console's encoding (RFC 8259); other output the console
+    cannot encode (cp1252 on Windows, say) is backslash-escaped rather than lost to an exception."""
+    stream = sys.stdout
+    if utf8 and hasattr(stream, "buffer"):
+        stream.flush()
+        stream.buffer.write(text.encode("utf-8"))
+        stream.buffer.flush()
+        return
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:  # TextIOWrapper encodes the whole text before writing any of it
+        encoding = stream.encoding or "utf-8"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+
+
 def exit_code(report: Report, fail_on: str) -> int:
     if any(e.internal for e in report.errors):
         return 2
-    threshold = RANK[fail_on]
-    if any(RANK[f.severity] >= threshold for f in report.findings):
+
+    def fail_on_for(path: str) -> str:
+        return report.fail_on_by_path.get(path, fail_on)
+
+    if any(RANK[f.severity] >= RANK[fail_on_for(f.path)] for f in report.findings):
         return 1
-    if report.errors and fail_on != "never":
+    if any(fail_on_for(e.path) != "never" for e in report.errors):
         return 1
     return 0
 
@@ -112,7 +131,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.no_timing:
         report.seconds = 0.0
     catalog = default_catalog()
-    sys.stdout.write(FORMATS[args.format](report, catalog))
+    _write(FORMATS[args.format](report, catalog), utf8=args.format in ("json", "sarif"))
     for error in report.errors:
         print(f"{error.path}: {error.message}", file=sys.stderr)
     if args.format == "text":
@@ -204,7 +223,7 @@ def _explain(args: argparse.Namespace) -> int:
     if meta is None:
         known = ", ".join(catalog)
         raise UsageError(f"explain: no rule '{args.rule}'; expected a code or name, one of: {known}")
-    sys.stdout.write(render_explain(meta))
+    _write(render_explain(meta))
     return 0
 
 

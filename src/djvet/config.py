@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -57,7 +58,7 @@ def parse_config(data: Mapping[str, object], where: str) -> Config:
     for key in data:
         if key not in KEYS:
             raise ConfigError(f"{where}: unknown key '{key}'; expected one of {', '.join(KEYS)}")
-    config = Config(source=where.split(" ")[0])
+    config = Config()
     if "select" in data:
         config = replace(config, select=_strings(f"{where} select", data["select"]))
     if "ignore" in data:
@@ -85,17 +86,28 @@ def parse_config(data: Mapping[str, object], where: str) -> Config:
     return config
 
 
+def _djvet_table(path: Path) -> object | None:
+    """The value of [tool.djvet] in a pyproject.toml (however the TOML spells it), None without one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{_shown(path)}: cannot read: {exc}") from None
+    if "djvet" not in text:  # cheap gate: most pyproject.toml files never mention djvet
+        return None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{_shown(path)}: invalid TOML: {exc}") from None
+    tool = data.get("tool")
+    return tool.get("djvet") if isinstance(tool, dict) else None
+
+
 def find_config_file(root: Path) -> Path | None:
     """The nearest pyproject.toml with a [tool.djvet] table, from root up to the repository top."""
     for folder in (root, *root.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                text = candidate.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"{candidate}: cannot read: {exc}") from None
-            if "[tool.djvet" in text or "tool.djvet" in text:
-                return candidate
+        if candidate.is_file() and _djvet_table(candidate) is not None:
+            return candidate
         if (folder / ".git").exists():
             return None
     return None
@@ -105,17 +117,20 @@ def load_config(root: Path, display: str | None = None) -> Config:
     path = find_config_file(root)
     if path is None:
         return Config()
-    name = display or str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{name}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("djvet")
-    if table is None:
-        return Config()
+    # `display` names root/pyproject.toml; the table may come from a pyproject.toml further up
+    name = display if display is not None and path == root / "pyproject.toml" else _shown(path)
+    table = _djvet_table(path)
     if not isinstance(table, dict):
         raise ConfigError(f"{name}: [tool.djvet]: expected a table")
-    return parse_config(table, f"{name}: [tool.djvet]")
+    return replace(parse_config(table, f"{name}: [tool.djvet]"), source=name)
+
+
+def _shown(path: Path) -> str:
+    """Relative to the current directory, as every other path djvet prints."""
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
 
 
 def _matches(code: str, selector: str) -> bool:

@@ -34,6 +34,8 @@ class Report:
     files: int = 0
     seconds: float = 0.0
     fail_on: str = "warning"
+    # a run over several projects (pre-commit in a monorepo): each file keeps its project's fail-on
+    fail_on_by_path: dict[str, str] = field(default_factory=dict)
 
 
 def display_path(path: Path) -> str:
@@ -109,6 +111,8 @@ def open_project(root: Path, options: Mapping[str, object], overrides: Mapping[s
     where = config.source or "pyproject.toml"
     validate_selectors(config.select or (), catalog, f"{where}: [tool.djvet] select")
     validate_selectors(config.ignore, catalog, f"{where}: [tool.djvet] ignore")
+    for pattern, codes in config.per_file_ignores.items():
+        validate_selectors(codes, catalog, f"{where}: [tool.djvet] per-file-ignores.{pattern}")
     config = config.merged(**options)
     validate_selectors(tuple(options.get("select") or ()), catalog, "--select")  # type: ignore[arg-type]
     validate_selectors(tuple(options.get("ignore") or ()), catalog, "--ignore")  # type: ignore[arg-type]
@@ -138,6 +142,7 @@ def check_paths(paths: Iterable[Path], options: Mapping[str, object] | None = No
             if project.is_excluded(path):
                 continue
             report.files += 1
+            report.fail_on_by_path[display_path(path)] = project.config.fail_on
             findings, errors = project.check_file(path)
             report.findings.extend(findings)
             report.errors.extend(errors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from djvet import __version__
 from djvet.catalog import RuleMeta
@@ -11,6 +12,11 @@ from djvet.runner import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _uri(path: str) -> str:
+    """artifactLocation.uri is a URI reference: a space, `%` or `#` in a file name must be escaped."""
+    return quote(path, safe="/")
 
 
 def _rule(meta: RuleMeta) -> dict[str, object]:
@@ -39,7 +45,7 @@ def render_sarif(report: Report, catalog: Mapping[str, RuleMeta]) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.path},
+                        "artifactLocation": {"uri": _uri(f.path)},
                         "region": {
                             "startLine": f.line,
                             "startColumn": f.column,
@@ -58,7 +64,7 @@ def render_sarif(report: Report, catalog: Mapping[str, RuleMeta]) -> str:
         {
             "level": "error",
             "message": {"text": e.message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.path}}}],
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.path)}}}],
         }
         for e in report.errors
     ]
@@ -75,6 +81,8 @@ def render_sarif(report: Report, catalog: Mapping[str, RuleMeta]) -> str:
                         "rules": rules,
                     }
                 },
+                # findings count columns in characters; SARIF's default is UTF-16 code units
+                "columnKind": "unicodeCodePoints",
                 "results": results,
                 "invocations": [
                     {"executionSuccessful": not any(e.internal for e in report.errors), "toolExecutionNotifications": notifications}
