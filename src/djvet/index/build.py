@@ -8,7 +8,7 @@ from pathlib import Path
 from djvet.index.collect import collect_module
 from djvet.index.discover import file_kinds, is_migration, iter_python_files, module_name, relpath
 from djvet.index.drf import DrfLinker
-from djvet.index.expr import Const
+from djvet.index.expr import UNKNOWN, Const
 from djvet.index.facts import ModuleInfo, ProjectIndex, RouteFact, SettingsFact
 from djvet.index.models import ModelLinker
 from djvet.index.resolve import Resolver
@@ -56,6 +56,15 @@ def _choose_settings(
     return None
 
 
+def _agreed_setting(settings: Mapping[str, SettingsFact], name: str) -> object:
+    """With no settings module in force: the value every module that sets `name` agrees on,
+    None when none sets it, else UNKNOWN (never a guess between them)."""
+    values = [s.get(name) for s in settings.values() if name in s.values]
+    if not values:
+        return None
+    return values[0] if all(v == values[0] for v in values) else UNKNOWN
+
+
 def build_index(
     root: Path, settings_module: str | None = None, overrides: Mapping[str, str] | None = None
 ) -> ProjectIndex:
@@ -87,7 +96,7 @@ def build_index(
     }
     settings_modules = {name: reader.read(name) for name in sorted(settings_names)}
     settings = _choose_settings(settings_modules, settings_module, entry_modules)
-    user_label = settings.get("AUTH_USER_MODEL") if settings else None
+    user_label = settings.get("AUTH_USER_MODEL") if settings else _agreed_setting(settings_modules, "AUTH_USER_MODEL")
     model_linker = ModelLinker(resolver, _app_labels(resolver), user_label)
     models = model_linker.link()
     routes: list[RouteFact] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from djvet.index.expr import Call, Expr, Name, dotted_name, to_expr
+from djvet.index.expr import Call, Expr, Name, Opaque, dotted_name, to_expr
 from djvet.index.facts import ClassInfo, FunctionInfo, ModuleInfo, Statement
 
 _CONDITIONAL = (ast.If, ast.Try, ast.With, ast.For, ast.While)
@@ -73,6 +73,20 @@ def _assign_targets(node: ast.stmt) -> tuple[list[str], ast.expr | None]:
     return [], None
 
 
+def _setitem(target: ast.expr, value: Expr, line: int) -> Call | None:
+    """`NAME[key] = value` as the call it makes, `NAME.__setitem__(key, value)`. A deeper target
+    (`NAME[a][b] = value`) changes NAME in a way not followed: its key is left unknown."""
+    if not isinstance(target, ast.Subscript):
+        return None
+    root = target.value
+    while isinstance(root, ast.Subscript):
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return None
+    key = to_expr(target.slice) if target.value is root else Opaque("Subscript", line)
+    return Call(Name(f"{root.id}.__setitem__", line), (key, value), (), line)
+
+
 class _Collector:
     def __init__(self, module: str, path: str, is_package: bool, kinds: frozenset[str]) -> None:
         self.module = module
@@ -93,13 +107,16 @@ class _Collector:
                 self.class_(node, self.module)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[node.name] = _function(node, f"{self.module}.{node.name}")
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                names, value = _assign_targets(node)
+            elif isinstance(node, ast.Assign) or (isinstance(node, ast.AnnAssign) and node.value is not None):
+                names, value = _assign_targets(node)  # an annotation alone assigns nothing
                 if names:
                     expr = to_expr(value) if value is not None else None
                     self.statements.append(
                         Statement("assign", node.lineno, tuple(names), expr, conditional=conditional)
                     )
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(target, ast.Subscript) and node.value is not None:
+                        self.setitem(target, to_expr(node.value), node.lineno, conditional)
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
                 self.statements.append(
                     Statement(
@@ -111,6 +128,8 @@ class _Collector:
                         conditional=conditional,
                     )
                 )
+            elif isinstance(node, ast.AugAssign):
+                self.setitem(node.target, Opaque("AugAssign", node.lineno), node.lineno, conditional)
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
                 self.statements.append(Statement("call", node.lineno, value=to_expr(node.value), conditional=conditional))
             elif isinstance(node, _CONDITIONAL) or (_TRY_STAR and isinstance(node, _TRY_STAR)):
@@ -118,6 +137,11 @@ class _Collector:
                     self.module_body(getattr(node, field, []), True)
                 for handler in getattr(node, "handlers", []):
                     self.module_body(handler.body, True)
+
+    def setitem(self, target: ast.expr, value: Expr, line: int, conditional: bool) -> None:
+        call = _setitem(target, value, line)
+        if call is not None:
+            self.statements.append(Statement("call", line, value=call, conditional=conditional))
 
     def import_(self, node: ast.Import | ast.ImportFrom, conditional: bool) -> None:
         if isinstance(node, ast.Import):

@@ -34,7 +34,7 @@ DRF_VIEW_KINDS = (
     ("rest_framework.generics.", "drf-generic"),
     ("rest_framework.views.APIView", "drf-apiview"),
 )
-DJANGO_VIEW_PREFIX = ("django.views.",)
+DJANGO_VIEW_PREFIX = ("django.views.", "django.contrib.auth.views.")
 DJANGO_VIEW_EXCLUDE = frozenset({"django.views.generic.base.ContextMixin", "django.views.generic.base.TemplateResponseMixin"})
 API_VIEW = frozenset({"rest_framework.decorators.api_view"})
 ACTION_DECORATORS = frozenset(
@@ -260,7 +260,9 @@ class DrfLinker:
         found = self._class_attr(cls, "serializer_class")
         serializer = self.resolver.resolve_expr(*found) if found else None
         found = self._class_attr(cls, "http_method_names")
-        http = (string_items(found[1]) or UNKNOWN) if found else None
+        http: object = string_items(found[1]) if found else None
+        if found and http is None:
+            http = UNKNOWN
         methods = self.resolver.methods(cls)
         module_of = {name: self.resolver.classes[m.qualname.rpartition(".")[0]].module for name, m in methods.items()}
         return ViewFact(

@@ -153,6 +153,10 @@ def to_expr(node: ast.AST, depth: int = 0) -> Expr:
         return Call(to_expr(node.func, depth + 1), args, kwargs, line)
     if isinstance(node, ast.Starred):
         return Starred(to_expr(node.value, depth + 1), line)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        owner = dotted_name(node.value)
+        if owner is not None:  # `os.environ["X"]` is a call of os.environ.__getitem__("X")
+            return Call(Name(f"{owner}.__getitem__", line), (Const(node.slice.value, line),), (), line)
     if isinstance(node, ast.BinOp):
         return Bin(type(node.op).__name__, to_expr(node.left, depth + 1), to_expr(node.right, depth + 1), line)
     return Opaque(type(node).__name__, line, _call_names(node))
@@ -161,12 +165,16 @@ def to_expr(node: ast.AST, depth: int = 0) -> Expr:
 def _call_names(node: ast.AST) -> tuple[str, ...]:
     names = []
     for child in ast.walk(node):
+        dotted = None
         if isinstance(child, ast.Call):
             dotted = dotted_name(child.func)
-            if dotted:
-                names.append(dotted)
-                if len(names) >= 8:
-                    break
+        elif isinstance(child, ast.Subscript):  # `os.environ["X"]` calls os.environ.__getitem__
+            owner = dotted_name(child.value)
+            dotted = f"{owner}.__getitem__" if owner else None
+        if dotted:
+            names.append(dotted)
+            if len(names) >= 8:
+                break
     return tuple(names)
 
 

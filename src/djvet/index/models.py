@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from djvet.index.expr import UNKNOWN, Call, Const, Expr, Name, literal
 from djvet.index.facts import ClassInfo, FieldFact, ManagerFact, ModelFact
@@ -89,7 +90,8 @@ class ModelLinker:
             return True
         # A base from a third-party package (MPTTModel, wagtail's Page ...): a model if it declares Django fields.
         info = self.resolver.classes[cls]
-        outside = [c for c in mro[1:] if c not in self.resolver.classes]
+        # `class Mixin(object)` is a plain class: Django takes no fields from it
+        outside = [c for c in mro[1:] if c not in self.resolver.classes and c not in ("object", "builtins.object")]
         if not outside or any(c.startswith(NOT_MODEL_PREFIXES) for c in outside):
             return False
         return any(self._is_django_field(self._field_class(info, v)) for v in info.attrs.values())
@@ -150,7 +152,9 @@ class ModelLinker:
                 return kind
         return None
 
-    def user_model(self) -> str:
+    def user_model(self) -> str | None:
+        if self.user_model_label is UNKNOWN:
+            return None  # AUTH_USER_MODEL is set to something djvet cannot read: no guess
         label = self.user_model_label if isinstance(self.user_model_label, str) else "auth.User"
         return self.target_by_label(label, None) or USER_MODEL
 
@@ -197,6 +201,10 @@ class ModelLinker:
                 related_name = related_name.replace("%(model_name)s", model_name.lower())
             else:
                 related_name = None
+            to = value.arg(0, "to")
+            symmetrical = options.get("symmetrical", isinstance(to, Const) and to.value == "self")
+            if relation == "m2m" and symmetrical is True and target == concrete:
+                related_name = f"{name}_rel_+"  # as Django does: a symmetrical m2m to self has no accessor
             fields.append(
                 FieldFact(
                     name=name,
@@ -248,9 +256,10 @@ class ModelLinker:
                 queryset = resolved[: -len(".as_manager")]
                 return ManagerFact(name, None, queryset if queryset in self.resolver.classes else None, line)
             if resolved in MANAGER_BASES or resolved.endswith("Manager"):
-                return ManagerFact(name, resolved if resolved in self.resolver.classes else None, None, line)
+                project = resolved in self.resolver.classes
+                return ManagerFact(name, resolved if project else None, self._queryset_of(resolved) if project else None, line)
             if resolved in self.resolver.classes and self.resolver.inherits(resolved, MANAGER_BASES):
-                return ManagerFact(name, resolved, None, line)
+                return ManagerFact(name, resolved, self._queryset_of(resolved), line)
         if isinstance(func, Call) and isinstance(func.func, Name) and func.func.dotted.endswith(".from_queryset"):
             manager = self.resolver.resolve(info.module, func.func.dotted[: -len(".from_queryset")])
             queryset = self.resolver.resolve_expr(info.module, func.arg(0))
@@ -260,6 +269,18 @@ class ModelLinker:
                 queryset if queryset in self.resolver.classes else None,
                 line,
             )
+        return None
+
+    def _queryset_of(self, manager: str) -> str | None:
+        """QS of `class M(Manager.from_queryset(QS))`, in M or a base of M."""
+        for ancestor in self.resolver.mro(manager):
+            info = self.resolver.classes.get(ancestor)
+            if info is None:
+                continue
+            for base in info.bases:
+                if isinstance(base, Call) and isinstance(base.func, Name) and base.func.dotted.endswith(".from_queryset"):
+                    queryset = self.resolver.resolve_expr(info.module, base.arg(0))
+                    return queryset if queryset in self.resolver.classes else None
         return None
 
     # -- all together ----------------------------------------------------------------------------
@@ -281,13 +302,18 @@ class ModelLinker:
             for field in data["fields"].values():  # type: ignore[attr-defined]
                 if field.relation not in ("fk", "o2o", "m2m") or field.target not in reverse:
                     continue
+                declared_by = partial.get(field.model)
+                if field.model != cls and (declared_by is None or not declared_by["abstract"]):
+                    continue  # inherited from a concrete parent (multi-table, proxy): the parent's accessor
                 if field.related_name is not None:
                     if field.related_name.endswith("+"):
                         continue
                     accessor = field.related_name
                 else:
                     accessor = model_name if field.relation == "o2o" else f"{model_name}_set"
-                reverse[field.target].setdefault(accessor, field)  # type: ignore[index]
+                # In the reverse map, `model` is the concrete model holding the field (an abstract
+                # base declares it, but the accessor's rows are of the concrete model).
+                reverse[field.target].setdefault(accessor, replace(field, model=cls))  # type: ignore[index]
         models = {}
         for cls, data in partial.items():
             info = self.resolver.classes[cls]

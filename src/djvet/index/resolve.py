@@ -8,6 +8,7 @@ from djvet.index.expr import Expr, Name
 from djvet.index.facts import ClassInfo, FunctionInfo, ModuleInfo
 
 MAX_HOPS = 12
+MAX_MRO_DEPTH = 150  # deeper hierarchies are cut short rather than overflow Python's stack
 
 
 class Resolver:
@@ -36,11 +37,15 @@ class Resolver:
             self._assigned[module] = assigned
         return name in assigned
 
-    def _lookup_in_module(self, module: str, name: str, hops: int) -> str | None:
+    def _lookup_in_module(self, module: str, name: str, hops: int, seen: set[str] | None = None) -> str | None:
         """What `name` means at the top level of a project module, or None if not known there."""
         info = self.modules.get(module)
-        if info is None:
+        # each module is searched once per lookup: modules star-importing each other would
+        # otherwise make the search exponential
+        seen = set() if seen is None else seen
+        if info is None or module in seen:
             return None
+        seen.add(module)
         if self._module_defines(module, name):
             return f"{module}.{name}"
         if name in info.imports:
@@ -49,7 +54,7 @@ class Resolver:
             return f"{module}.{name}"
         for star in info.star_imports:
             if hops < MAX_HOPS and star in self.modules:
-                found = self._lookup_in_module(star, name, hops + 1)
+                found = self._lookup_in_module(star, name, hops + 1, seen)
                 if found is not None:
                     return found
         return None
@@ -122,7 +127,7 @@ class Resolver:
         cached = self._mro.get(cls)
         if cached is not None:
             return cached
-        if cls in _stack or cls not in self.classes:
+        if cls in _stack or cls not in self.classes or len(_stack) > MAX_MRO_DEPTH:
             return (cls,)
         stack = _stack | {cls}
         seqs = [list(self.mro(b, stack)) for b in self.bases(cls)]

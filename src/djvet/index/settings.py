@@ -7,14 +7,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 
-from djvet.index.expr import UNKNOWN, Bin, Call, Const, Expr, Map, Name, Opaque, Seq, Starred
+from djvet.index.expr import UNKNOWN, Attr, Bin, Call, Const, Expr, Map, Name, Opaque, Seq, Starred
 from djvet.index.facts import ModuleInfo, SettingsFact, SettingValue
 from djvet.index.resolve import Resolver
 
 ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
 ENV_READER_CLASSES = frozenset({"environ.Env", "environ.FileAwareEnv", "environs.Env"})
 ENV_FUNCTIONS = frozenset({"decouple.config"})
-SETTINGS_MODULE_RE = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""")
+# os.environ.setdefault("DJANGO_SETTINGS_MODULE", "x") and os.environ["DJANGO_SETTINGS_MODULE"] = "x"
+SETTINGS_MODULE_RE = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*(?:,|\]\s*=)\s*["']([\w.]+)["']""")
 
 
 class _EnvReader:
@@ -37,6 +38,9 @@ class SettingsReader:
         info = self.resolver.modules[module]
         values = self._evaluate(module, frozenset())
         public = {k: v for k, v in values.items() if k.isupper()}
+        for name, setting in public.items():
+            if setting.value is ENV_READER:  # `ENV = environ.Env()`: a reader, not a setting djvet can know
+                public[name] = replace(setting, value=UNKNOWN)
         return SettingsFact(module=module, path=info.path, values=public)
 
     def _evaluate(self, module: str, stack: frozenset[str]) -> dict[str, SettingValue]:
@@ -56,8 +60,12 @@ class SettingsReader:
                 for local, name in statement.names:
                     if name in source:
                         self._store(env, local, source[name], statement.conditional)
-            elif statement.kind == "assign" and statement.value is not None:
-                value = self._value(info, statement.value, env, statement.line)
+            elif statement.kind == "assign":
+                value = (
+                    self._value(info, statement.value, env, statement.line)
+                    if statement.value is not None
+                    else SettingValue(UNKNOWN, info.path, statement.line)  # `A, B = ...`: unpacked, unknown
+                )
                 for target in statement.targets:
                     self._store(env, target, value, statement.conditional)
             elif statement.kind == "augassign" and statement.value is not None:
@@ -110,7 +118,10 @@ class SettingsReader:
                 value = tuple(items)
         elif isinstance(current, dict) and method == "update" and len(args) == 1 and isinstance(args[0], dict):
             value = {**current, **args[0]}
-        elif method not in ("append", "extend", "insert", "update", "remove", "pop", "setdefault", "clear"):
+        elif isinstance(current, dict) and method == "__setitem__" and len(args) == 2:
+            if args[0] is not UNKNOWN and _hashable(args[0]):
+                value = {**current, args[0]: args[1]}  # REST_FRAMEWORK["X"] = ...
+        elif method not in ("append", "extend", "insert", "update", "remove", "pop", "setdefault", "clear", "__setitem__"):
             return  # not a mutation (a logging call, say)
         self._store(env, name, SettingValue(value, info.path, call.line), conditional)
 
@@ -118,7 +129,7 @@ class SettingsReader:
         env_read = self._env_read(info, expr, env)
         if env_read is not None:
             return env_read
-        if isinstance(expr, Opaque) and any(self._is_env_call(info, c, env) for c in expr.calls):
+        if any(self._is_env_call(info, c, env) for c in _calls_in(expr)):
             return SettingValue(UNKNOWN, info.path, line, from_env=True)
         return SettingValue(self._python(info, expr, env, 0), info.path, line)
 
@@ -181,6 +192,25 @@ class SettingsReader:
             if resolved in ENV_READER_CLASSES:
                 return ENV_READER
         return UNKNOWN
+
+
+def _calls_in(expr: Expr | None, depth: int = 0) -> list[str]:
+    """Dotted names of the calls inside an expression that is computed, not a literal container:
+    `int(os.environ.get("PORT"))`, `os.environ.get("HOSTS").split(",")`, `os.environ["X"] == "1"`."""
+    if depth > 10:
+        return []
+    if isinstance(expr, Opaque):
+        return list(expr.calls)
+    if isinstance(expr, Call):
+        names = [expr.func.dotted] if isinstance(expr.func, Name) else _calls_in(expr.func, depth + 1)
+        for arg in (*expr.args, *(value for _, value in expr.kwargs)):
+            names.extend(_calls_in(arg, depth + 1))
+        return names
+    if isinstance(expr, Attr):
+        return _calls_in(expr.obj, depth + 1)
+    if isinstance(expr, Bin):
+        return _calls_in(expr.left, depth + 1) + _calls_in(expr.right, depth + 1)
+    return []
 
 
 def _hashable(value: object) -> bool:

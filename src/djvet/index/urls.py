@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from djvet.index.expr import Call, Const, Expr, Name, Seq
+from djvet.index.expr import Bin, Call, Const, Expr, Name, Seq
 from djvet.index.facts import ModuleInfo, RouteFact
 from djvet.index.resolve import Resolver
 
@@ -14,6 +14,8 @@ PATH_FUNCTIONS = {
     "django.conf.urls.url": "re_path",
 }
 INCLUDE = frozenset({"django.urls.include", "django.urls.conf.include", "django.conf.urls.include"})
+# Functions that return the URL patterns they are given, changed.
+PATTERN_WRAPPERS = frozenset({"rest_framework.urlpatterns.format_suffix_patterns", "django.conf.urls.i18n.i18n_patterns"})
 
 
 class RouteCollector:
@@ -68,10 +70,17 @@ class RouteCollector:
                 self._patterns(item, depth + 1)
         elif isinstance(expr, Name) and expr.dotted.endswith(".urls") and expr.dotted[:-5] in self.routers:
             self._add("include", None, None, f"{self.info.name}:{expr.dotted[:-5]}", expr.line, None)
+        elif isinstance(expr, Bin) and expr.op == "Add":  # [path(...)] + router.urls
+            self._patterns(expr.left, depth + 1)
+            self._patterns(expr.right, depth + 1)
         elif isinstance(expr, Call) and isinstance(expr.func, Name):
-            kind = PATH_FUNCTIONS.get(self._resolve(expr.func.dotted))
+            resolved = self._resolve(expr.func.dotted)
+            kind = PATH_FUNCTIONS.get(resolved)
             if kind is not None:
                 self._path(kind, expr, depth)
+            elif resolved in PATTERN_WRAPPERS:
+                for arg in expr.args:
+                    self._patterns(arg, depth + 1)
 
     def _path(self, kind: str, call: Call, depth: int) -> None:
         route = call.arg(0, "route") or call.arg(0, "regex")
