@@ -313,3 +313,26 @@ def test_unreadable_and_oversized_files_are_left_out(make_project):
     _write_bytes(root, "shop/huge.py", b"X = 1\n" * 400_000)
     index = build_index(root)
     assert sorted(index.paths) == ["shop/__init__.py", "shop/models.py"]
+
+
+def test_a_package_holding_manage_py_is_a_source_root(make_project) -> None:
+    """label-studio's layout: manage.py inside a package; apps import each other without the prefix."""
+    root = make_project(
+        {
+            "site/__init__.py": "",
+            "site/manage.py": "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'core.settings')\n",
+            "site/core/__init__.py": "",
+            "site/core/settings.py": "AUTH_USER_MODEL = 'users.User'\n",
+            "site/users/__init__.py": "",
+            "site/users/models.py": "from django.contrib.auth.models import AbstractUser\nclass User(AbstractUser):\n    pass\n",
+            "site/tasks/__init__.py": "",
+            "site/tasks/models.py": (
+                "from django.db import models\nfrom users.models import User\n"
+                "class Task(models.Model):\n    owner = models.ForeignKey(User, on_delete=models.CASCADE)\n"
+            ),
+        }
+    )
+    index = build_index(root)
+    assert index.source_roots == ("site",)
+    assert index.settings is not None and index.settings.module == "site.core.settings"
+    assert index.models["site.tasks.models.Task"].fields["owner"].target == "site.users.models.User"

@@ -43,6 +43,22 @@ def _app_labels(resolver: Resolver) -> dict[str, str]:
     return labels
 
 
+def _source_roots(root: Path, modules: Mapping[str, ModuleInfo], paths: Mapping[str, str]) -> tuple[str, ...]:
+    """Packages holding a manage.py: Django puts that folder on sys.path, so code inside imports
+    its siblings without the package prefix."""
+    roots = []
+    for rel in sorted(paths):
+        if rel.endswith("/__init__.py") and (root / rel).with_name("manage.py").is_file():
+            roots.append(paths[rel])
+    return tuple(roots)
+
+
+def _rooted(name: str, modules: Mapping[str, ModuleInfo], source_roots: tuple[str, ...]) -> str:
+    if name in modules:
+        return name
+    return next((f"{r}.{name}" for r in source_roots if f"{r}.{name}" in modules), name)
+
+
 def _choose_settings(
     settings: Mapping[str, SettingsFact], configured: str | None, entry_modules: list[str]
 ) -> SettingsFact | None:
@@ -89,13 +105,16 @@ def build_index(
             continue
         modules[info.name] = info
         paths[rel] = info.name
-    resolver = Resolver(modules)
+    source_roots = _source_roots(root, modules, paths)
+    entry_modules = [_rooted(name, modules, source_roots) for name in entry_modules]
+    resolver = Resolver(modules, source_roots)
     reader = SettingsReader(resolver)
     settings_names = {name for name, info in modules.items() if "settings" in info.kinds} | {
         name for name in entry_modules if name in modules
     }
     settings_modules = {name: reader.read(name) for name in sorted(settings_names)}
-    settings = _choose_settings(settings_modules, settings_module, entry_modules)
+    configured = _rooted(settings_module, modules, source_roots) if settings_module else None
+    settings = _choose_settings(settings_modules, configured, entry_modules)
     user_label = settings.get("AUTH_USER_MODEL") if settings else _agreed_setting(settings_modules, "AUTH_USER_MODEL")
     model_linker = ModelLinker(resolver, _app_labels(resolver), user_label)
     models = model_linker.link()
@@ -117,4 +136,5 @@ def build_index(
         settings_modules=settings_modules,
         settings=settings,
         app_labels={label: package for package, label in _app_labels(resolver).items()},
+        source_roots=source_roots,
     )

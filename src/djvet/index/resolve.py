@@ -12,8 +12,11 @@ MAX_MRO_DEPTH = 150  # deeper hierarchies are cut short rather than overflow Pyt
 
 
 class Resolver:
-    def __init__(self, modules: Mapping[str, ModuleInfo]) -> None:
+    def __init__(self, modules: Mapping[str, ModuleInfo], source_roots: tuple[str, ...] = ()) -> None:
         self.modules = modules
+        # Packages that are also sys.path entries (a manage.py inside a package): there, code
+        # imports `tasks.models` for the module djvet names `label_studio.tasks.models`.
+        self.source_roots = source_roots
         self.classes: dict[str, ClassInfo] = {}
         self.functions: dict[str, FunctionInfo] = {}
         for info in modules.values():
@@ -64,6 +67,13 @@ class Resolver:
         if hops > MAX_HOPS or qualname in self.classes or qualname in self.functions or qualname in self.modules:
             return qualname
         parts = qualname.split(".")
+        if self.source_roots and not any(".".join(parts[:cut]) in self.modules for cut in range(1, len(parts) + 1)):
+            for root in self.source_roots:
+                candidate = f"{root}.{qualname}"
+                found = self.canonical(candidate, hops + 1)
+                if found != candidate or found in self.classes or found in self.functions or found in self.modules:
+                    return found
+            return qualname
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
             if module not in self.modules:
