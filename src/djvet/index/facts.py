@@ -11,7 +11,9 @@ from djvet.index.expr import UNKNOWN, Expr
 __all__ = [
     "UNKNOWN",
     "ActionFact",
+    "Branch",
     "ClassInfo",
+    "Condition",
     "DeclaredField",
     "FieldFact",
     "FunctionInfo",
@@ -33,6 +35,28 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class Condition:
+    """A test read from an `if`: `self.action in ("list", "retrieve")`, `request.method == "GET"`,
+    `request.method not in SAFE_METHODS`. A membership test of `subject` as written (`==` is
+    membership in one value), against string literals and/or names resolved later."""
+
+    subject: str  # dotted, as written: self.action | view.action | request.method | self.request.method
+    values: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # dotted names compared against (`SAFE_METHODS`), as written
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """One path through a short method: the conditions met on the way (None: a test djvet cannot
+    read) and what it returns (None: the path raises)."""
+
+    conditions: tuple[Condition | None, ...]
+    value: Expr | None
+    guarded: bool = False  # a call or assert on the path might raise or change state
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionInfo:
     name: str
     qualname: str
@@ -44,6 +68,11 @@ class FunctionInfo:
     # attribute calls made in the body, as `receiver.method` or `method` for calls on other values
     calls: frozenset[str] = frozenset()
     returns: tuple[Expr, ...] = ()
+    # the paths through permission methods (index.branches.BRANCH_FUNCTIONS); None when not read
+    branches: tuple[Branch, ...] | None = None
+    # the body reads `request.user` / `request.auth` (or `self.request.`...) or passes the request on:
+    # the function may decide who the caller is by itself
+    uses_request_user: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +217,7 @@ class ActionFact:
     methods: tuple[str, ...]
     detail: object  # bool | UNKNOWN
     permission_classes: object  # tuple of qualnames | None | UNKNOWN
+    url_path: str | None = None  # @action(url_path=...) when written as a literal; None: the method's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +252,10 @@ class RouteFact:
     include: str | None  # included URLconf module
     name: str | None = None
     basename: str | None = None
+    # the patterns of the inline includes it sits in, outermost first: path("a/", include([...]))
+    prefix: tuple[str, ...] = ()
+    # decorators applied in the URLconf, resolved: path("x/", login_required(View.as_view()))
+    decorators: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +293,7 @@ class ProjectIndex:
     settings_modules: Mapping[str, SettingsFact]
     settings: SettingsFact | None  # the settings module in force (config, manage.py, or the only one)
     app_labels: Mapping[str, str]  # app label -> package
+    source_roots: tuple[str, ...] = ()  # packages that are also sys.path entries (see Resolver)
 
     def module_for_path(self, relpath: str) -> ModuleInfo | None:
         name = self.paths.get(relpath)

@@ -34,6 +34,9 @@ class PrefetchSpec:
 
     lookup: object  # str | UNKNOWN
     to_attr: str | None
+    # Prefetch("x", queryset=...): the rows come from a queryset of its own, whose own loading
+    # (select_related / prefetch_related inside it) djvet does not follow
+    queryset: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,12 @@ class Loaded:
     prefetch_attrs: frozenset[str] = frozenset()  # Prefetch(..., to_attr=...) names: plain lists
     select_all: bool = False  # select_related() without arguments follows every non-null FK
     values: bool = False  # .values() / .values_list(): rows are dicts or tuples, not instances
+    # prefetch lookups made with Prefetch(..., queryset=...): what lies below them is unknown
+    custom_prefetch: frozenset[str] = frozenset()
+
+    def is_below_custom_prefetch(self, path: str) -> bool:
+        """Whether `path` goes through a Prefetch with a queryset of its own (djvet cannot know)."""
+        return any(path.startswith(lookup + "__") for lookup in self.custom_prefetch)
 
     def covers(self, path: str, *, forward: bool) -> bool:
         """Whether `path` ("author" or "author__publisher") is already loaded."""
@@ -68,6 +77,7 @@ def call_args(args: Iterable[Expr]) -> tuple[object, ...]:
                 PrefetchSpec(
                     lookup.value if isinstance(lookup, Const) and isinstance(lookup.value, str) else UNKNOWN,
                     to_attr.value if isinstance(to_attr, Const) and isinstance(to_attr.value, str) else None,
+                    queryset=arg.arg(1, "queryset") is not None,
                 )
             )
         else:
@@ -120,7 +130,7 @@ def apply_calls(
     index: ProjectIndex, loaded: Loaded, classes: tuple[str | None, ...], calls: Iterable[tuple[str, tuple[object, ...]]]
 ) -> Loaded | None:
     select, prefetch, attrs = set(loaded.select), set(loaded.prefetch), set(loaded.prefetch_attrs)
-    select_all, values = loaded.select_all, loaded.values
+    select_all, values, own_querysets = loaded.select_all, loaded.values, set(loaded.custom_prefetch)
     for method, args in calls:
         if method == "select_related":
             if not args:
@@ -138,6 +148,8 @@ def apply_calls(
                         attrs.add(arg.to_attr)
                     else:
                         prefetch.add(arg.lookup)
+                        if arg.queryset:
+                            own_querysets.add(arg.lookup)
                 else:
                     return None
         elif method in VALUES:
@@ -145,10 +157,10 @@ def apply_calls(
         elif method in TRANSPARENT:
             continue
         else:
-            custom = _method(index, classes, method)
-            if custom is None or _changes_loading(custom):
+            function = _method(index, classes, method)
+            if function is None or _changes_loading(function):
                 return None
-    return Loaded(loaded.model, frozenset(select), frozenset(prefetch), frozenset(attrs), select_all, values)
+    return Loaded(loaded.model, frozenset(select), frozenset(prefetch), frozenset(attrs), select_all, values, frozenset(own_querysets))
 
 
 def loaded_by_fact(index: ProjectIndex, fact: QuerysetFact | None) -> Loaded | None:
@@ -340,6 +352,6 @@ def index_resolver(index: ProjectIndex):  # type: ignore[no-untyped-def]
     if cached is None or cached[0] is not index:
         if len(_RESOLVERS) > 8:
             _RESOLVERS.clear()
-        cached = (index, Resolver(index.modules))
+        cached = (index, Resolver(index.modules, index.source_roots))
         _RESOLVERS[id(index)] = cached
     return cached[1]
