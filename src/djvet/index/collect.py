@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from djvet.index.branches import BRANCH_FUNCTIONS, collect_branches
 from djvet.index.expr import Call, Expr, Name, Opaque, dotted_name, to_expr
 from djvet.index.facts import ClassInfo, FunctionInfo, ModuleInfo, Statement
 
@@ -31,7 +32,9 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> Fu
     names = tuple(a.arg for a in (*args.posonlyargs, *args.args))
     calls: set[str] = set()
     returns: list[Expr] = []
+    uses_user = False
     for child in _walk_own_body(node):
+        uses_user = uses_user or _uses_request_user(child)
         if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
             receiver = dotted_name(child.func.value)
             calls.add(f"{receiver}.{child.func.attr}" if receiver else child.func.attr)
@@ -47,7 +50,30 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> Fu
         is_async=isinstance(node, ast.AsyncFunctionDef),
         calls=frozenset(calls),
         returns=tuple(returns),
+        branches=collect_branches(node) if node.name in BRANCH_FUNCTIONS else None,
+        uses_request_user=uses_user,
     )
+
+
+def _is_request(node: ast.AST) -> bool:
+    """`request` or `self.request`."""
+    if isinstance(node, ast.Name):
+        return node.id == "request"
+    return isinstance(node, ast.Attribute) and node.attr == "request" and isinstance(node.value, ast.Name) and node.value.id == "self"
+
+
+def _uses_request_user(node: ast.AST) -> bool:
+    if isinstance(node, ast.Attribute) and node.attr in ("user", "auth") and _is_request(node.value):
+        return True
+    if isinstance(node, ast.Call) and not _is_super_call(node):
+        return any(_is_request(a) for a in node.args) or any(_is_request(k.value) for k in node.keywords)
+    return False
+
+
+def _is_super_call(node: ast.Call) -> bool:
+    """`super().post(request, ...)`: handing the request on to the parent class decides nothing."""
+    func = node.func
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"
 
 
 def _walk_own_body(node: ast.AST) -> Iterator[ast.AST]:
@@ -189,7 +215,8 @@ class _Collector:
             module=self.module,
             line=node.lineno,
             end_line=node.end_lineno or node.lineno,
-            bases=tuple(to_expr(b) for b in node.bases),
+            # `ModelSerializer[Report]` (typed stubs): the base is the generic class itself
+            bases=tuple(to_expr(b.value if isinstance(b, ast.Subscript) else b) for b in node.bases),
             decorators=tuple(to_expr(d) for d in node.decorator_list),
             attrs=attrs,
             attr_lines=attr_lines,

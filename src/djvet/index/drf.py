@@ -241,12 +241,15 @@ class DrfLinker:
                 http = ("get",)
                 detail: object = UNKNOWN
                 permissions: object = None
+                url_path = None
                 if call is not None:
                     http = string_items(call.kwarg("methods")) or http
                     detail_expr = call.kwarg("detail")
                     detail = detail_expr.value if isinstance(detail_expr, Const) else UNKNOWN
                     permissions = self.class_list(module, call.kwarg("permission_classes"))
-                actions.append(ActionFact(name, method.line, tuple(m.lower() for m in http), detail, permissions))
+                    path_expr = call.kwarg("url_path")
+                    url_path = path_expr.value if isinstance(path_expr, Const) and isinstance(path_expr.value, str) else None
+                actions.append(ActionFact(name, method.line, tuple(m.lower() for m in http), detail, permissions, url_path))
         return tuple(actions)
 
     def class_view(self, cls: str, kind: str) -> ViewFact:
