@@ -1,4 +1,4 @@
-"""The `djvet` command: check, rules, explain."""
+"""The `djvet` command: check, fix, review, rules, explain."""
 
 from __future__ import annotations
 
@@ -48,6 +48,17 @@ def _parser() -> argparse.ArgumentParser:
     fix.add_argument("--exclude", action="append", default=None)
     fix.add_argument("--settings", dest="settings_module", default=None)
 
+    review = sub.add_parser("review", help="review a project: scope, memory, context, analysis, guidance, report")
+    from djvet.review.command import add_arguments as add_review_arguments
+
+    add_review_arguments(review)
+
+    endpoints = sub.add_parser("endpoints", help="list every route with its methods, authentication and permissions")
+    endpoints.add_argument("path", nargs="?", type=Path, default=Path("."), help="a folder or file of the project")
+    endpoints.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    endpoints.add_argument("--settings", dest="settings_module", default=None, help="settings module to read")
+    endpoints.add_argument("--unrouted", action="store_true", help="also list views no route reaches (checked by their class)")
+
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -68,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "fix":
             return _fix(args)
+        if args.command == "review":
+            from djvet.review.command import run_command
+
+            return run_command(args)
+        if args.command == "endpoints":
+            return _endpoints(args)
         if args.command == "rules":
             return _rules(args)
         return _explain(args)
@@ -161,6 +178,22 @@ def _fix(args: argparse.Namespace) -> int:
         print(f"{error.path}: {error.message}", file=sys.stderr)
     if result.errors or any(e.internal for e in report.errors):
         return 2 if any(e.internal for e in report.errors) else 1
+    return 0
+
+
+def _endpoints(args: argparse.Namespace) -> int:
+    from djvet.index.discover import find_root
+    from djvet.output.endpoints import FORMATS, describe_endpoints, render_summary
+    from djvet.runner import display_path, open_project
+
+    if not args.path.exists():
+        raise UsageError(f"{args.path}: no such file or directory")
+    root = find_root(args.path)
+    project = open_project(root, {"settings_module": args.settings_module})
+    rows = describe_endpoints(project.index, unrouted=args.unrouted)
+    _write(FORMATS[args.format](project.index, rows, display_path(root)), utf8=args.format == "json")
+    if args.format == "text":
+        print(render_summary(rows), file=sys.stderr)
     return 0
 
 
