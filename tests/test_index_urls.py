@@ -87,7 +87,10 @@ def test_routes_of_a_project(make_project):
         RouteFact("shop.urls", "shop/urls.py", 14, "include", "", None, "shop.urls:router"),
         RouteFact("shop.urls", "shop/urls.py", 15, "path", "ping/", "shop.views.PingView", None, name="ping"),
         RouteFact("shop.urls", "shop/urls.py", 16, "re_path", r"^legacy/$", "shop.views.legacy", None, name="legacy"),
-        RouteFact("shop.urls", "shop/urls.py", 17, "path", "about/", "shop.views.AboutView", None),
+        RouteFact(
+            "shop.urls", "shop/urls.py", 17, "path", "about/", "shop.views.AboutView", None,
+            decorators=("django.contrib.auth.decorators.login_required",),
+        ),
         RouteFact("shop.urls", "shop/urls.py", 18, "re_path", r"^feed/$", "shop.views.feed", None),
         RouteFact("shop.urls", "shop/urls.py", 20, "include", None, None, "shop.urls:router"),
         RouteFact("shop.urls", "shop/urls.py", 21, "path", "extra/", "shop.views.legacy", None),
@@ -149,7 +152,7 @@ def test_inline_include_and_module_include(make_project):
     )
     assert index.routes == (
         RouteFact("web.urls", "web/urls.py", 6, "include", "old/", None, None),
-        RouteFact("web.urls", "web/urls.py", 6, "path", "feed/", "web.views.feed", None),
+        RouteFact("web.urls", "web/urls.py", 6, "path", "feed/", "web.views.feed", None, prefix=("old/",)),
         RouteFact("web.urls", "web/urls.py", 7, "include", "api/", None, "web.api_urls"),
     )
 

@@ -24,11 +24,31 @@ class RouteCollector:
         self.info = info
         self.routers: set[str] = set()
         self.routes: list[RouteFact] = []
+        self.prefix: list[str] = []  # patterns of the inline includes being read
+        # module-level lists of patterns other than urlpatterns (`_patterns = [...]`, then
+        # `include(_patterns)`), with what is appended to them anywhere in the module
+        self.lists: dict[str, list[Expr]] = {}
 
     def _resolve(self, dotted: str) -> str:
         return self.resolver.resolve(self.info.name, dotted)
 
+    def _collect_lists(self) -> None:
+        for statement in self.info.statements:
+            value = statement.value
+            if statement.kind == "assign" and isinstance(value, Seq) and len(statement.targets) == 1:
+                name = statement.targets[0]
+                if name != "urlpatterns":
+                    self.lists[name] = [value]
+            elif statement.kind == "augassign" and statement.targets[0] in self.lists and value is not None:
+                self.lists[statement.targets[0]].append(value)
+            elif statement.kind == "call" and isinstance(value, Call) and isinstance(value.func, Name):
+                owner, _, method = value.func.dotted.rpartition(".")
+                if owner in self.lists and method in ("append", "extend", "insert") and value.args:
+                    arg = value.args[-1]
+                    self.lists[owner].append(arg if method == "extend" else Seq("list", (arg,), value.line))
+
     def collect(self) -> list[RouteFact]:
+        self._collect_lists()
         for statement in self.info.statements:
             value = statement.value
             if statement.kind == "assign" and isinstance(value, Call) and isinstance(value.func, Name):
@@ -70,6 +90,9 @@ class RouteCollector:
                 self._patterns(item, depth + 1)
         elif isinstance(expr, Name) and expr.dotted.endswith(".urls") and expr.dotted[:-5] in self.routers:
             self._add("include", None, None, f"{self.info.name}:{expr.dotted[:-5]}", expr.line, None)
+        elif isinstance(expr, Name) and expr.dotted in self.lists:
+            for value in self.lists[expr.dotted]:
+                self._patterns(value, depth + 1)
         elif isinstance(expr, Bin) and expr.op == "Add":  # [path(...)] + router.urls
             self._patterns(expr.left, depth + 1)
             self._patterns(expr.right, depth + 1)
@@ -91,14 +114,23 @@ class RouteCollector:
         if isinstance(target, Call) and isinstance(target.func, Name) and self._resolve(target.func.dotted) in INCLUDE:
             self._add("include", pattern, None, self._include_target(target.arg(0)), call.line, name)
             inline = target.arg(0)
-            if isinstance(inline, Seq):
-                self._patterns(inline, depth + 1)
+            if isinstance(inline, Seq) and inline.kind == "tuple" and inline.items:
+                inline = inline.items[0]  # include(([...], "app"))
+            if isinstance(inline, Seq) or (isinstance(inline, Name) and inline.dotted in self.lists):
+                self._inline(pattern, inline, depth)
             return
         if isinstance(target, Seq):  # path("x/", ([...], "app", "ns")) / path("x/", [...])
             self._add("include", pattern, None, None, call.line, name)
-            self._patterns(target.items[0] if target.kind == "tuple" and target.items else target, depth + 1)
+            self._inline(pattern, target.items[0] if target.kind == "tuple" and target.items else target, depth)
             return
-        self._add(kind, pattern, self._view(target), None, call.line, name)
+        self._add(kind, pattern, self._view(target), None, call.line, name, self._wrappers(target))
+
+    def _inline(self, pattern: str | None, patterns: Expr, depth: int) -> None:
+        self.prefix.append(pattern or "")
+        try:
+            self._patterns(patterns, depth + 1)
+        finally:
+            self.prefix.pop()
 
     def _include_target(self, expr: Expr | None) -> str | None:
         if isinstance(expr, Seq) and expr.kind == "tuple" and expr.items:
@@ -123,8 +155,26 @@ class RouteCollector:
             return self._resolve(expr.dotted)
         return None
 
-    def _add(self, kind: str, pattern: str | None, view: str | None, include: str | None, line: int, name: str | None) -> None:
-        self.routes.append(RouteFact(self.info.name, self.info.path, line, kind, pattern, view, include, name))
+    def _wrappers(self, expr: Expr | None) -> tuple[str, ...]:
+        """The decorators applied around a view in the URLconf: `login_required(View.as_view())`."""
+        names: list[str] = []
+        while isinstance(expr, Call) and isinstance(expr.func, Name) and not expr.func.dotted.endswith(".as_view"):
+            names.append(self._resolve(expr.func.dotted))
+            expr = expr.args[0] if expr.args else None
+        return tuple(names)
+
+    def _add(
+        self,
+        kind: str,
+        pattern: str | None,
+        view: str | None,
+        include: str | None,
+        line: int,
+        name: str | None,
+        decorators: tuple[str, ...] = (),
+    ) -> None:
+        route = RouteFact(self.info.name, self.info.path, line, kind, pattern, view, include, name, prefix=tuple(self.prefix), decorators=decorators)
+        self.routes.append(route)
 
 
 def collect_routes(resolver: Resolver, info: ModuleInfo) -> list[RouteFact]:

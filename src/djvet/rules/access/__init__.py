@@ -1,0 +1,1 @@
+"""Access control rules (DJV2xx): permissions and authentication of views."""
