@@ -17,7 +17,7 @@ from djvet.runner import check_paths
 REPO = Path(__file__).resolve().parents[1]
 RULE_FILES = sorted((REPO / "rules").glob("*.yaml"))
 CODES = [path.stem for path in RULE_FILES]
-RULE_FIXTURES = sorted((REPO / "fixtures" / "rules").glob("DJV*.py"))
+RULE_FIXTURES = sorted(p for p in (REPO / "fixtures" / "rules").glob("DJV*.py") if not p.name.endswith(".fixed.py"))
 TOP_KEYS = "code, name, summary, message, severity, confidence, category, default, docs, fix"
 DOCS_KEYS = "what, why, example, use_instead, references"
 

@@ -12,9 +12,10 @@ from pathlib import Path
 from djvet import __version__
 from djvet.catalog import CatalogError, RuleMeta, default_catalog
 from djvet.config import FAIL_ON, ConfigError
-from djvet.finding import SEVERITIES
+from djvet.finding import SEVERITIES, Finding
 from djvet.runner import Report, UsageError, check_paths
 
+MAX_FIX_PASSES = 10
 RANK = {"info": 1, "warning": 2, "error": 3, "never": 99}
 
 
@@ -166,11 +167,19 @@ def _fix(args: argparse.Namespace) -> int:
         "settings_module": args.settings_module,
     }
     catalog = default_catalog()
-    report = check_paths(args.paths, options)
-    result = apply_fixes(fixable(report.findings, catalog, args.unsafe_fixes), write=not args.diff)
+    # A fix can expose the next one (a nested serializer's relation shows once its parent is
+    # loaded): like ruff, apply and re-check until nothing changes, so a second run has no work.
+    fixed: dict[str, list[Finding]] = {}
+    for _ in range(MAX_FIX_PASSES):
+        report = check_paths(args.paths, options)
+        result = apply_fixes(fixable(report.findings, catalog, args.unsafe_fixes), write=not args.diff)
+        for path, findings in result.fixed.items():
+            fixed.setdefault(path, []).extend(findings)
+        if args.diff or not result.fixed or result.errors:
+            break
     if args.diff:
         sys.stdout.write("".join(result.diffs))
-    for path, findings in result.fixed.items():
+    for path, findings in fixed.items():
         codes = ", ".join(sorted({f.code for f in findings}))
         verb = "would fix" if args.diff else "fixed"
         print(f"{path}: {verb} {len(findings)} finding{'s' if len(findings) != 1 else ''} ({codes})", file=sys.stderr)

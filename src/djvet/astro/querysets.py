@@ -40,6 +40,21 @@ def _assignments(function: nodes.FunctionDef, name: str) -> list[nodes.AssignNam
     return found
 
 
+def find_local_value(function: nodes.FunctionDef, name: str, line: int) -> nodes.NodeNG | None:
+    """The value last assigned to the local `name` before `line`, when every binding of it is a
+    plain `name = value` directly in the function body; None when djvet cannot know."""
+    bindings = _assignments(function, name)
+    before = [b for b in bindings or () if b.lineno < line]
+    if not before:
+        return None
+    statement = max(before, key=lambda b: b.lineno).statement()
+    if isinstance(statement, nodes.Assign) and (
+        len(statement.targets) != 1 or not isinstance(statement.targets[0], nodes.AssignName)
+    ):
+        return None
+    return statement.value
+
+
 def local_lookup(function: nodes.FunctionDef, module: str, view: str | None):  # type: ignore[no-untyped-def]
     """A lookup for TraceContext: the value last assigned to a local name before a line."""
 

@@ -69,7 +69,7 @@ def _append(expr: cst.BaseExpression, method: str, arguments: Sequence[str]) -> 
         and not any(a.star for a in expr.args)
     ):
         present = _existing(expr)
-        extra = [a for a in arguments if a not in present]
+        extra = [a for a in arguments if not _covered(a, present)]
         if not extra:
             return expr
         args = list(expr.args)
@@ -85,12 +85,20 @@ def _append(expr: cst.BaseExpression, method: str, arguments: Sequence[str]) -> 
     return cst.Call(func=cst.Attribute(value=expr, attr=cst.Name(method)), args=call_args)
 
 
+def _covered(path: str, others: Iterable[str]) -> bool:
+    """`author` is loaded by `author` and by `author__publisher` alike."""
+    return any(o == path or o.startswith(path + "__") for o in others)
+
+
 def group_edits(edits: Iterable[Edit]) -> dict[Span, dict[str, list[str]]]:
     wanted: dict[Span, dict[str, list[str]]] = {}
     for edit in sorted(edits, key=lambda e: (_span(e), e.method, e.argument)):
         arguments = wanted.setdefault(_span(edit), {}).setdefault(edit.method, [])
         if edit.argument not in arguments:
             arguments.append(edit.argument)
+    for methods in wanted.values():
+        for method, arguments in methods.items():
+            methods[method] = [a for a in arguments if not _covered(a, [o for o in arguments if o != a])]
     return wanted
 
 
