@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from djvet.engine import ModuleContext
-from djvet.index.policy import Classes, Operation, PolicyBook, policy_book
+from djvet.index.facts import ViewFact
+from djvet.index.policy import Classes, Operation, PolicyBook, policy_book, split_words
 
 
 def checks_access(ctx: ModuleContext) -> tuple[PolicyBook, bool]:
@@ -47,3 +48,49 @@ def describe_operations(operations: Iterable[Operation]) -> str:
     """`create`, `destroy` for viewset actions; `POST`, `DELETE` for other views."""
     names = [op.action if op.action is not None else op.method for op in operations]
     return ", ".join(f"`{n}`" for n in dict.fromkeys(names))
+
+
+# Words that mark a Django view public by design beyond the policy's (docs/access-policy.md): forms
+# anyone may send (contact, feedback, newsletter, comments, votes), the language switch, search,
+# anonymous carts and checkouts.
+ANONYMOUS_WRITE_WORDS = frozenset(
+    {
+        "contact", "feedback", "subscribe", "subscription", "confirm", "confirmation", "newsletter", "comment",
+        "comments", "vote", "poll", "survey", "setlang", "language", "lang", "i18n", "locale", "search", "cart",
+        "basket", "checkout", "guest", "anonymous", "public", "embed", "iframe", "widget", "track", "tracking",
+        "analytics", "metrics", "telemetry", "beacon", "csp",
+    }
+)  # fmt: skip
+_VIEW_MODULES: dict[int, tuple[object, frozenset[str], frozenset[str]]] = {}
+
+
+def defines_views(ctx: ModuleContext, django_only: bool = False) -> bool:
+    """The module defines a view (with `django_only`, a Django one: not DRF's)."""
+    cached = _VIEW_MODULES.get(id(ctx.index))
+    if cached is None or cached[0] is not ctx.index:
+        views = ctx.index.views.values()
+        every = frozenset(v.module for v in views)
+        django = frozenset(v.module for v in views if v.kind.startswith("django-"))
+        _VIEW_MODULES.clear()
+        cached = (ctx.index, every, django)
+        _VIEW_MODULES[id(ctx.index)] = cached
+    return ctx.module in (cached[2] if django_only else cached[1])
+
+
+def public_word(book: PolicyBook, view: ViewFact) -> str | None:
+    """A word of the view's name, its URLs or its module that marks a Django view anyone may send
+    data to by design (a contact form, the language switch, an anonymous cart)."""
+    words = split_words(view.name) | book.route_words.get(view.qualname, set()) | split_words(view.module.rpartition(".")[2])
+    hits = sorted(words & ANONYMOUS_WRITE_WORDS)
+    return hits[0] if hits else None
+
+
+# Folders that hold test support code (views and URLconfs written for a test suite), beyond the
+# `tests` kind: `oscar/test/factories/views.py`, `cms/test_utils/project/...`
+TEST_SUPPORT_FOLDERS = frozenset({"test", "tests", "testing", "testapp", "testapps", "testproject", "test_utils"})
+
+
+def is_test_code(ctx: ModuleContext) -> bool:
+    """A test module, or a module inside a folder of test support code."""
+    parts = ctx.relpath.split("/")[:-1]
+    return "tests" in ctx.kinds or any(p in TEST_SUPPORT_FOLDERS or p.startswith(("test_", "tests_")) for p in parts)

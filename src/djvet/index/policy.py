@@ -476,6 +476,8 @@ class _PolicyBuilder:
     mro: tuple[str, ...] = ()
     external: list[int] = field(default_factory=list)  # MRO positions of bases djvet cannot read
     login_policy: Login | None = None
+    # what to read LoginRequiredMiddleware's presence from: the book's settings, unless set
+    middleware: object = field(default=None)
 
     def __post_init__(self) -> None:
         if self.view.qualname not in self.book.index.classes:
@@ -810,7 +812,7 @@ class _PolicyBuilder:
             return Login(UNKNOWN, "")
         if any(c in LOGIN_EXEMPT_VIEWS for c in self.mro):
             return Login(False, "login_not_required")
-        middleware = self.book.login_middleware
+        middleware = self.book.login_middleware if self.middleware is None else self.middleware
         if middleware is True:
             return Login(True, "LoginRequiredMiddleware")
         return Login(False if middleware is False else UNKNOWN, "")
@@ -860,6 +862,16 @@ def policy_book(index: ProjectIndex) -> PolicyBook:
 
 def view_policy(index: ProjectIndex, view: str) -> ViewPolicy | None:
     return policy_book(index).policy(view)
+
+
+def login_with_default_middleware(book: PolicyBook, view: str) -> Login | None:
+    """A Django view's login enforcement read as if MIDDLEWARE were Django's default (no
+    LoginRequiredMiddleware): for a project without any settings module, whose code djvet reads as
+    written (a single app, a snippet). None for DRF views and unknown views."""
+    fact = book.index.views.get(view)
+    if fact is None or fact.kind.startswith("drf-"):
+        return None
+    return _PolicyBuilder(book, fact, middleware=False).login()
 
 
 def open_unsafe_operations(policy: ViewPolicy) -> list[Operation]:
