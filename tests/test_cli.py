@@ -484,6 +484,8 @@ def _expected_explain_djv301() -> str:
         "Use instead",
         *indent(docs["use_instead"]),
         "",
+        f"Fix (unsafe): {raw['fix']['title']}",
+        "",
         "References",
         "- https://www.django-rest-framework.org/api-guide/serializers/#specifying-which-fields-to-include",
         "- https://owasp.org/API-Security/editions/2023/en/0xa3-broken-object-property-level-authorization/",

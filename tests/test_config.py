@@ -47,7 +47,7 @@ LINE_302 = (
 )
 API_301 = 'app/api.py:8:9: DJV301 `ApiSerializer` exposes every field of `Book` (`fields = "__all__"` in `ApiSerializer.Meta`)'
 API_302 = "app/api.py:14:9: DJV302 `ApiExcludeSerializer` exposes every field of `Book` not named in `ApiExcludeSerializer.Meta.exclude`"
-KEYS = "select, ignore, exclude, per-file-ignores, fail-on, settings-module"
+KEYS = "select, ignore, exclude, per-file-ignores, fail-on, settings-module, sensitive-fields, not-sensitive-fields"
 
 
 def write_project(root: Path, config: str, pyproject_head: str = "[tool.djvet]\n") -> Path:
@@ -154,6 +154,12 @@ def test_settings_module_is_accepted(tmp_path, monkeypatch, capsys):
             "pyproject.toml: [tool.djvet] per-file-ignores.app/*: expected a list of strings; got 'DJV301'",
         ),
         ("settings-module = 5", "pyproject.toml: [tool.djvet] settings-module: expected a dotted module name; got 5"),
+        ('sensitive-fields = "pin_code"', "pyproject.toml: [tool.djvet] sensitive-fields: expected a list of strings; got 'pin_code'"),
+        (
+            'not-sensitive-fields = ["token count"]',
+            "pyproject.toml: [tool.djvet] not-sensitive-fields: expected field names or patterns like 'pin_code' or '*_pin'; "
+            "got 'token count'",
+        ),
         ('select = ["DJV999"]', "pyproject.toml: [tool.djvet] select: 'DJV999' matches no rule; expected a code like DJV301 or a prefix like DJV3"),
         ('ignore = ["XYZ"]', "pyproject.toml: [tool.djvet] ignore: 'XYZ' matches no rule; expected a code like DJV301 or a prefix like DJV3"),
         (
@@ -249,3 +255,49 @@ def test_each_project_keeps_its_own_fail_on(tmp_path, monkeypatch, capsys, fail_
     code, out, _ = run(capsys, "check", "a", "b")
     assert out == lines(*(f"a/{line}" for line in ALL))
     assert code == expected
+
+
+SENSITIVE_MODELS = """\
+from django.db import models
+
+
+class Card(models.Model):
+    label = models.CharField(max_length=50)
+    pin_code = models.PositiveIntegerField()
+    api_token = models.CharField(max_length=64)
+"""
+SENSITIVE_SERIALIZERS = """\
+from rest_framework import serializers
+from app.models import Card
+
+
+class CardSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Card
+        fields = "__all__"
+"""
+
+
+@pytest.mark.parametrize(
+    ("config", "fields"),
+    [
+        ("", ["api_token"]),
+        ('sensitive-fields = ["pin_code"]', ["api_token", "pin_code"]),
+        ('sensitive-fields = ["*_code"]\nnot-sensitive-fields = ["API_TOKEN"]', ["pin_code"]),
+    ],
+)
+def test_sensitive_fields_extend_and_not_sensitive_fields_remove(tmp_path, monkeypatch, capsys, config, fields):
+    (tmp_path / "pyproject.toml").write_text(f'[tool.djvet]\nselect = ["DJV305"]\n{config}\n', encoding="utf-8")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "app" / "models.py").write_text(SENSITIVE_MODELS, encoding="utf-8")
+    (tmp_path / "app" / "serializers.py").write_text(SENSITIVE_SERIALIZERS, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "check")
+    assert out == lines(
+        *(
+            f'app/serializers.py:8:9: DJV305 `CardSerializer` sends `Card.{name}` to clients (through `fields = "__all__"`)'
+            for name in fields
+        )
+    )
+    assert code == 1

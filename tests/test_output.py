@@ -72,7 +72,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def _finding(code: str, name: str, line: int, end_column: int, message: str, fingerprint: str) -> dict[str, object]:
+def _finding(code: str, name: str, line: int, end_column: int, message: str, fingerprint: str, fixable: bool = False) -> dict[str, object]:
     return {
         "code": code,
         "name": name,
@@ -85,7 +85,7 @@ def _finding(code: str, name: str, line: int, end_column: int, message: str, fin
         "end_column": end_column,
         "message": message,
         "fingerprint": fingerprint,
-        "fixable": False,
+        "fixable": fixable,
     }
 
 
@@ -93,8 +93,9 @@ EXPECTED_JSON = {
     "tool": "djvet",
     "version": "0.1.0",
     "findings": [
-        _finding("DJV301", "serializer-fields-all", 8, 27, MSG_301, FP_301),
-        _finding("DJV302", "serializer-exclude", 14, 28, MSG_302, FP_302),
+        # both can be fixed: djvet knows every field of Book (`djvet fix --unsafe-fixes` lists them)
+        _finding("DJV301", "serializer-fields-all", 8, 27, MSG_301, FP_301, fixable=True),
+        _finding("DJV302", "serializer-exclude", 14, 28, MSG_302, FP_302, fixable=True),
     ],
     "errors": [{"path": "app/broken.py", "message": syntax_error_message(BROKEN)}],
     "summary": {"files": 4, "findings": 2, "errors": 1, "seconds": 0.0},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -16,7 +17,18 @@ else:  # pragma: no cover
 from djvet.catalog import RuleMeta
 
 FAIL_ON = ("error", "warning", "info", "never")
-KEYS = ("select", "ignore", "exclude", "per-file-ignores", "fail-on", "settings-module")
+KEYS = (
+    "select",
+    "ignore",
+    "exclude",
+    "per-file-ignores",
+    "fail-on",
+    "settings-module",
+    "sensitive-fields",
+    "not-sensitive-fields",
+)
+# a model field name, or an fnmatch pattern over field names (`*_pin`)
+FIELD_PATTERN_RE = re.compile(r"^[A-Za-z0-9_*?\[\]!-]+$")
 
 
 class ConfigError(Exception):
@@ -31,6 +43,9 @@ class Config:
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     fail_on: str = "warning"
     settings_module: str | None = None
+    # DJV3xx: field names (or fnmatch patterns) to treat as sensitive, or never as sensitive
+    sensitive_fields: tuple[str, ...] = ()
+    not_sensitive_fields: tuple[str, ...] = ()
     source: str | None = None  # the pyproject.toml it came from
 
     def merged(self, **overrides: object) -> Config:
@@ -52,6 +67,14 @@ def _strings(where: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: expected a list of strings; got {value!r}")
     return tuple(value)
+
+
+def _field_patterns(where: str, value: object) -> tuple[str, ...]:
+    names = _strings(where, value)
+    for name in names:
+        if not FIELD_PATTERN_RE.match(name):
+            raise ConfigError(f"{where}: expected field names or patterns like 'pin_code' or '*_pin'; got {name!r}")
+    return names
 
 
 def parse_config(data: Mapping[str, object], where: str) -> Config:
@@ -83,6 +106,12 @@ def parse_config(data: Mapping[str, object], where: str) -> Config:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{where} settings-module: expected a dotted module name; got {value!r}")
         config = replace(config, settings_module=value)
+    if "sensitive-fields" in data:
+        config = replace(config, sensitive_fields=_field_patterns(f"{where} sensitive-fields", data["sensitive-fields"]))
+    if "not-sensitive-fields" in data:
+        config = replace(
+            config, not_sensitive_fields=_field_patterns(f"{where} not-sensitive-fields", data["not-sensitive-fields"])
+        )
     return config
 
 

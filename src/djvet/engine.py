@@ -28,6 +28,9 @@ class ModuleContext:
     index: ProjectIndex
     kinds: frozenset[str] = frozenset()
     lines: list[str] = field(default_factory=list)
+    # `[tool.djvet] sensitive-fields` / `not-sensitive-fields` (DJV3xx): names or fnmatch patterns
+    sensitive_fields: tuple[str, ...] = ()
+    not_sensitive_fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.lines:

@@ -9,17 +9,30 @@ SEVERITIES = ("error", "warning", "info")
 CONFIDENCES = ("high", "inference")
 
 
+EDIT_KINDS = ("append-call", "replace-assignment", "meta-add-name", "meta-set-option", "add-keyword")
+
+
 @dataclass(frozen=True, slots=True)
 class Edit:
-    """What a fix changes: append `suffix` after the expression spanning these 1-based positions
-    (columns count characters; end exclusive). Fixers merge edits that share a span."""
+    """What a fix changes at the node spanning these 1-based positions (columns count characters;
+    end exclusive). Fixers merge edits that share a span. By `kind`:
+
+    - append-call: append `.method("argument")` to the expression (edits of one span merge);
+    - replace-assignment: the assignment statement becomes `method = [*values]` (a list of strings);
+    - meta-add-name: add the string `argument` to the list or tuple the class (a `Meta`) assigns to
+      `method`, creating `method = ("argument",)` when it assigns none;
+    - meta-set-option: in the dict the class assigns to `method` (`extra_kwargs`), set
+      `argument: {value: True for value in values}`, creating the dict when there is none;
+    - add-keyword: add `method=argument` (argument is Python source) to the call."""
 
     line: int
     column: int
     end_line: int
     end_column: int
-    method: str  # select_related | prefetch_related | ...
+    method: str  # select_related | prefetch_related | ...; the option, target or keyword for other kinds
     argument: str  # the string argument the method needs ("author__publisher")
+    kind: str = "append-call"
+    values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

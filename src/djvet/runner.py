@@ -80,7 +80,16 @@ class Project:
     def context(self, path: Path, text: str, shown: str) -> ModuleContext:
         rel = relpath(path, self.root)
         module = self.index.paths.get(rel) or module_name(path, self.root)[0]
-        return ModuleContext(path=shown, relpath=rel, module=module, text=text, index=self.index, kinds=file_kinds(rel))
+        return ModuleContext(
+            path=shown,
+            relpath=rel,
+            module=module,
+            text=text,
+            index=self.index,
+            kinds=file_kinds(rel),
+            sensitive_fields=self.config.sensitive_fields,
+            not_sensitive_fields=self.config.not_sensitive_fields,
+        )
 
     def check_tree(self, tree: nodes.Module, ctx: ModuleContext, rules: list[Rule] | None = None) -> tuple[list[Finding], list[FileError]]:
         dispatcher = self.dispatcher if rules is None else Dispatcher(rules)

@@ -12,6 +12,7 @@ from pathlib import Path
 from djvet.catalog import RuleMeta
 from djvet.finding import FileError, Finding
 from djvet.fixes.queryset import FixError, apply_edits
+from djvet.fixes.serializer_meta import META_KINDS, apply_meta_edits
 from djvet.index.source import SourceError, read_source
 
 
@@ -57,7 +58,10 @@ def apply_fixes(findings: Iterable[Finding], *, write: bool) -> FixResult:
             original = read_source(path)
             if path.read_bytes().decode("utf-8", errors="strict") != original:
                 raise FixError("only UTF-8 files without a byte order mark are fixed")
-            updated = apply_edits(original, [f.edit for f in group if f.edit is not None])
+            edits = [f.edit for f in group if f.edit is not None]
+            # appended calls never add lines, so the Meta edits' positions still hold after them
+            updated = apply_edits(original, [e for e in edits if e.kind not in META_KINDS])
+            updated = apply_meta_edits(updated, [e for e in edits if e.kind in META_KINDS])
         except (SourceError, FixError, UnicodeDecodeError) as exc:
             result.errors.append(FileError(shown, f"not fixed: {exc}"))
             continue

@@ -104,7 +104,7 @@ def group_edits(edits: Iterable[Edit]) -> dict[Span, dict[str, list[str]]]:
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """The text with every edit applied; raises FixError when it cannot be done safely."""
-    wanted = group_edits(edits)
+    wanted = group_edits(e for e in edits if e.kind == "append-call")
     if not wanted:
         return text
     try:

@@ -97,7 +97,8 @@ def _value(node: ast.expr, state: _State) -> Expr:
         gen = node.generators[0]
         elt = node.elt
         is_instance = isinstance(elt, ast.Call) and not elt.args and not elt.keywords
-        if is_instance and isinstance(gen.target, ast.Name) and dotted_name(elt.func) == gen.target.id and not gen.ifs:  # type: ignore[union-attr]
+        target = gen.target.id if isinstance(gen.target, ast.Name) else None
+        if is_instance and isinstance(elt, ast.Call) and dotted_name(elt.func) == target and not gen.ifs:
             return Call(Name(INSTANCES, node.lineno), (_value(gen.iter, state),), (), node.lineno)
     if _is_super_call(node, "get_permissions") and "self.permission_classes" in state.env:
         # `self.permission_classes = [...]` then `return super().get_permissions()`
@@ -122,8 +123,8 @@ def _returns(node: ast.expr, state: _State) -> list[Branch]:
     line = getattr(node, "lineno", 0)
     if isinstance(node, ast.IfExp):
         true_cases, false_cases = _cases(node.test)
-        branches = [b for case in true_cases for b in _returns(node.body, state.given(*case))]
-        return branches + [b for case in false_cases for b in _returns(node.orelse, state.given(*case))]
+        taken = [b for case in true_cases for b in _returns(node.body, state.given(*case))]
+        return taken + [b for case in false_cases for b in _returns(node.orelse, state.given(*case))]
     if isinstance(node, ast.BoolOp):
         is_or = isinstance(node.op, ast.Or)
         branches: list[Branch] = []

@@ -10,6 +10,7 @@ from djvet.index.discover import file_kinds, is_migration, iter_python_files, mo
 from djvet.index.drf import DrfLinker
 from djvet.index.expr import UNKNOWN, Const
 from djvet.index.facts import ModuleInfo, ProjectIndex, RouteFact, SettingsFact
+from djvet.index.forms import FormLinker
 from djvet.index.models import ModelLinker
 from djvet.index.resolve import Resolver
 from djvet.index.settings import SettingsReader, find_settings_module_names
@@ -122,7 +123,9 @@ def build_index(
     for info in modules.values():
         routes.extend(collect_routes(resolver, info))
     routed = {r.view for r in routes if r.view}
-    serializers, views = DrfLinker(resolver, models).link(routed)
+    user_model = model_linker.user_model()
+    serializers, views = DrfLinker(resolver, models, user_model).link(routed)
+    forms = FormLinker(resolver, models, user_model).link()
     return ProjectIndex(
         root=str(root),
         modules=modules,
@@ -137,4 +140,6 @@ def build_index(
         settings=settings,
         app_labels={label: package for package, label in _app_labels(resolver).items()},
         source_roots=source_roots,
+        forms=forms,
+        user_model=user_model,
     )

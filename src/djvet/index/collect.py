@@ -32,12 +32,17 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> Fu
     names = tuple(a.arg for a in (*args.posonlyargs, *args.args))
     calls: set[str] = set()
     returns: list[Expr] = []
+    data_calls: set[str] = set()
     uses_user = False
     for child in _walk_own_body(node):
         uses_user = uses_user or _uses_request_user(child)
         if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
             receiver = dotted_name(child.func.value)
             calls.add(f"{receiver}.{child.func.attr}" if receiver else child.func.attr)
+        if isinstance(child, ast.Call) and any(k.arg == "data" for k in child.keywords):
+            called = _called_name(child.func)
+            if called is not None:
+                data_calls.add(called)
         elif isinstance(child, ast.Return) and child.value is not None and len(returns) < 20:
             returns.append(to_expr(child.value))
     return FunctionInfo(
@@ -52,7 +57,17 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> Fu
         returns=tuple(returns),
         branches=collect_branches(node) if node.name in BRANCH_FUNCTIONS else None,
         uses_request_user=uses_user,
+        data_calls=frozenset(data_calls),
     )
+
+
+def _called_name(func: ast.expr) -> str | None:
+    """`UserSerializer`, `self.get_serializer`, and `self.get_serializer_class()` as
+    `self.get_serializer_class()`: the call whose result is called."""
+    if isinstance(func, ast.Call):
+        inner = dotted_name(func.func)
+        return f"{inner}()" if inner else None
+    return dotted_name(func)
 
 
 def _is_request(node: ast.AST) -> bool:

@@ -42,15 +42,89 @@ ACTION_DECORATORS = frozenset(
 )
 
 
+def meta_names(resolver: Resolver, meta_qualname: str, expr: Expr | None, depth: int = 0) -> object:
+    """A Meta's `fields`/`exclude` (serializers and ModelForms alike) as a tuple of names,
+    "__all__", None when unset, or UNKNOWN."""
+    if expr is None:
+        return None
+    if depth > 8:
+        return UNKNOWN
+    module = resolver.classes[meta_qualname].module
+    if isinstance(expr, Const):
+        if expr.value is None:
+            return None  # `exclude = None` in a subclass Meta undoes an inherited exclude
+        return expr.value if isinstance(expr.value, str) else UNKNOWN
+    if isinstance(expr, Seq):
+        names = string_items(expr)
+        return names if names is not None else UNKNOWN
+    if isinstance(expr, Name):
+        resolved = resolver.resolve(module, expr.dotted)
+        if resolved in ALL_FIELDS_NAMES or expr.dotted.endswith("ALL_FIELDS"):
+            return "__all__"
+        owner, _, attr = expr.dotted.rpartition(".")
+        owner_qn = resolver.resolve_class(module, owner) if owner else None
+        if owner_qn in resolver.classes:
+            found = resolver.lookup_attr(owner_qn, attr)  # type: ignore[arg-type]
+            if found is not None:
+                return meta_names(resolver, found[0], found[1], depth + 1)
+        constant = _module_constant(resolver, resolved)
+        if constant is not None:
+            return meta_names(resolver, meta_qualname, constant, depth + 1)
+        return UNKNOWN
+    if isinstance(expr, Bin) and expr.op == "Add":
+        left = meta_names(resolver, meta_qualname, expr.left, depth + 1)
+        right = meta_names(resolver, meta_qualname, expr.right, depth + 1)
+        if isinstance(left, tuple) and isinstance(right, tuple):
+            return left + right
+    return UNKNOWN
+
+
+def _module_constant(resolver: Resolver, qualname: str) -> Expr | None:
+    """The literal a module assigns once, unconditionally, to a name (`FIELDS = ("id", "name")`);
+    None when it is assigned again, conditionally, or not a literal."""
+    module, _, name = qualname.rpartition(".")
+    info = resolver.modules.get(module)
+    if info is None:
+        return None
+    values = [s for s in info.statements if name in s.targets and s.kind in ("assign", "augassign")]
+    if len(values) != 1 or values[0].kind != "assign" or values[0].conditional or values[0].targets != (name,):
+        return None
+    value = values[0].value
+    return value if isinstance(value, (Const, Seq)) else None
+
+
 def _kwarg_bool(call: Call, name: str) -> bool:
     value = call.kwarg(name)
     return isinstance(value, Const) and value.value is True
 
 
+GET_USER_MODEL = "django.contrib.auth.get_user_model"
+
+
+def resolve_model(resolver: Resolver, module: str, expr: Expr | None, user_model: str | None) -> str | None:
+    """Meta.model as a qualname: a name resolved where it is written, `get_user_model()` as the
+    AUTH_USER_MODEL in force (None when that is unknown)."""
+    if isinstance(expr, Name):
+        resolved = resolver.resolve(module, expr.dotted)
+        if resolved not in resolver.classes:
+            # `User = get_user_model()` at module level, then `model = User`
+            owner, _, name = resolved.rpartition(".")
+            info = resolver.modules.get(owner)
+            assigned = [s for s in info.statements if s.targets == (name,)] if info is not None else []
+            if len(assigned) == 1 and not assigned[0].conditional and isinstance(assigned[0].value, Call):
+                return resolve_model(resolver, owner, assigned[0].value, user_model)
+        return resolved
+    if isinstance(expr, Call) and isinstance(expr.func, Name) and not expr.args:
+        if resolver.resolve(module, expr.func.dotted) == GET_USER_MODEL:
+            return user_model
+    return None
+
+
 class DrfLinker:
-    def __init__(self, resolver: Resolver, models: Mapping[str, object]) -> None:
+    def __init__(self, resolver: Resolver, models: Mapping[str, object], user_model: str | None = None) -> None:
         self.resolver = resolver
         self.models = models
+        self.user_model = user_model
         self.serializer_classes = {
             qn for qn in resolver.classes if qn not in SERIALIZER_BASES and resolver.inherits(qn, SERIALIZER_BASES | MODEL_SERIALIZER_BASES)
         }
@@ -67,34 +141,7 @@ class DrfLinker:
 
     def meta_value(self, meta_qualname: str, expr: Expr | None, depth: int = 0) -> object:
         """`fields`/`exclude` as a tuple of names, "__all__", None when unset, or UNKNOWN."""
-        if expr is None:
-            return None
-        if depth > 8:
-            return UNKNOWN
-        module = self.resolver.classes[meta_qualname].module
-        if isinstance(expr, Const):
-            if expr.value is None:
-                return None  # `exclude = None` in a subclass Meta undoes an inherited exclude
-            return expr.value if isinstance(expr.value, str) else UNKNOWN
-        if isinstance(expr, Seq):
-            names = string_items(expr)
-            return names if names is not None else UNKNOWN
-        if isinstance(expr, Name):
-            if self.resolver.resolve(module, expr.dotted) in ALL_FIELDS_NAMES or expr.dotted.endswith("ALL_FIELDS"):
-                return "__all__"
-            owner, _, attr = expr.dotted.rpartition(".")
-            owner_qn = self.resolver.resolve_class(module, owner) if owner else None
-            if owner_qn in self.resolver.classes:
-                found = self.resolver.lookup_attr(owner_qn, attr)  # type: ignore[arg-type]
-                if found is not None:
-                    return self.meta_value(found[0], found[1], depth + 1)
-            return UNKNOWN
-        if isinstance(expr, Bin) and expr.op == "Add":
-            left = self.meta_value(meta_qualname, expr.left, depth + 1)
-            right = self.meta_value(meta_qualname, expr.right, depth + 1)
-            if isinstance(left, tuple) and isinstance(right, tuple):
-                return left + right
-        return UNKNOWN
+        return meta_names(self.resolver, meta_qualname, expr, depth)
 
     def declared_fields(self, cls: str) -> dict[str, DeclaredField]:
         declared: dict[str, DeclaredField] = {}
@@ -136,18 +183,23 @@ class DrfLinker:
         meta = self.resolver.find_inner(cls, "Meta")
         own_meta = info.inner.get("Meta")
         model_expr, model_origin = self._meta_attr(meta, "model")
-        model = None
-        if isinstance(model_expr, Name) and model_origin is not None:
+        model_class = None
+        if model_origin is not None:
             # resolved where it is written: an inherited Meta may live in another module
-            model = self.resolver.resolve(self.resolver.classes[model_origin].module, model_expr.dotted)
-            if model not in self.models:
-                model = None
+            model_class = resolve_model(self.resolver, self.resolver.classes[model_origin].module, model_expr, self.user_model)
+        model = model_class if model_class in self.models else None
         fields_expr, fields_origin = self._meta_attr(meta, "fields")
         exclude_expr, exclude_origin = self._meta_attr(meta, "exclude")
-        extras = {}
+        extras: dict[str, object] = {}
+        origins: dict[str, str | None] = {}
         for key in ("read_only_fields", "extra_kwargs", "depth"):
-            expr, _ = self._meta_attr(meta, key)
+            expr, origins[key] = self._meta_attr(meta, key)
             extras[key] = None if expr is None else literal(expr)
+        if isinstance(extras["read_only_fields"], str) or extras["read_only_fields"] is UNKNOWN:
+            # `read_only_fields = BASE_FIELDS` or `Base.Meta.read_only_fields + (...)`: names, like fields
+            expr, origin = self._meta_attr(meta, "read_only_fields")
+            value = self.meta_value(origin, expr) if origin else None
+            extras["read_only_fields"] = value if isinstance(value, tuple) else UNKNOWN
         return SerializerFact(
             qualname=cls,
             name=info.name,
@@ -169,6 +221,10 @@ class DrfLinker:
             extra_kwargs=extras["extra_kwargs"],
             depth=extras["depth"],
             declared=self.declared_fields(cls),
+            read_only_fields_origin=origins["read_only_fields"],
+            extra_kwargs_origin=origins["extra_kwargs"],
+            depth_origin=origins["depth"],
+            model_class=model_class,
         )
 
     # -- views -----------------------------------------------------------------------------------

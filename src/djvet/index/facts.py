@@ -16,6 +16,7 @@ __all__ = [
     "Condition",
     "DeclaredField",
     "FieldFact",
+    "FormFact",
     "FunctionInfo",
     "ManagerFact",
     "ModelFact",
@@ -73,6 +74,9 @@ class FunctionInfo:
     # the body reads `request.user` / `request.auth` (or `self.request.`...) or passes the request on:
     # the function may decide who the caller is by itself
     uses_request_user: bool = False
+    # dotted names of the calls made with a `data=` keyword (`UserSerializer(data=request.data)`,
+    # `self.get_serializer(data=...)`): where serializers are fed client input
+    data_calls: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +202,36 @@ class SerializerFact:
     extra_kwargs: object
     depth: object
     declared: Mapping[str, DeclaredField]
+    # qualnames of the Meta classes that set these options (None when unset)
+    read_only_fields_origin: str | None = None
+    extra_kwargs_origin: str | None = None
+    depth_origin: str | None = None
+    # Meta.model resolved even when it is not a project model (`django.contrib.auth.models.User`),
+    # `get_user_model()` included
+    model_class: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormFact:
+    """A Django `ModelForm` with its effective Meta (own or inherited), like SerializerFact's."""
+
+    qualname: str
+    name: str
+    module: str
+    path: str
+    line: int
+    ancestors: tuple[str, ...]  # the MRO, this class first
+    own_meta: str | None
+    meta: str | None
+    model: str | None
+    model_written: str | None
+    fields: object  # tuple of names | "__all__" | None (not set) | UNKNOWN
+    fields_origin: str | None
+    exclude: object  # tuple | None | UNKNOWN
+    exclude_origin: str | None
+    declared: tuple[str, ...] = ()  # form fields declared in the class body (own and inherited)
+    admin: bool = False  # set as `form = ...` of a ModelAdmin / InlineModelAdmin, or written in an admin module
+    model_class: str | None = None  # Meta.model resolved, project model or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +328,8 @@ class ProjectIndex:
     settings: SettingsFact | None  # the settings module in force (config, manage.py, or the only one)
     app_labels: Mapping[str, str]  # app label -> package
     source_roots: tuple[str, ...] = ()  # packages that are also sys.path entries (see Resolver)
+    forms: Mapping[str, FormFact] = field(default_factory=dict)  # Django ModelForms
+    user_model: str | None = None  # AUTH_USER_MODEL resolved (None: set to something djvet cannot read)
 
     def module_for_path(self, relpath: str) -> ModuleInfo | None:
         name = self.paths.get(relpath)

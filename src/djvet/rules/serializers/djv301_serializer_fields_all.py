@@ -6,7 +6,14 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from djvet.astro.serializers import class_display, defines_serializers, is_direct_model_serializer, meta_option_node, model_display
+from djvet.astro.serializers import (
+    class_display,
+    defines_serializers,
+    explicit_fields_edit,
+    is_direct_model_serializer,
+    meta_option_node,
+    model_display,
+)
 from djvet.engine import ModuleContext
 from djvet.rule import Hit, Rule
 
@@ -34,4 +41,5 @@ class SerializerFieldsAll(Rule):
                 "meta": class_display(ctx.index, fact.fields_origin),
             },
             confidence="inference" if inherited or not is_direct_model_serializer(fact) else None,
+            edit=explicit_fields_edit(node, fact, "fields", ctx),
         )

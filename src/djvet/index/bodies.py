@@ -1,0 +1,116 @@
+"""Function bodies read back from source when a rule needs more than the index keeps (the index
+holds names of calls, not their arguments): what `perform_create` passes to `serializer.save()`,
+whether a serializer's `create()` hashes the password. Read lazily, one file at a time, cached per
+index; a file that changed or no longer parses gives None, and rules stay silent on None."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from djvet.index.facts import FunctionInfo, ProjectIndex
+from djvet.index.source import SourceError, parse_source, read_source
+
+_TREES: dict[int, tuple[ProjectIndex, dict[str, ast.Module | None]]] = {}
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _module_tree(index: ProjectIndex, module: str) -> ast.Module | None:
+    entry = _TREES.get(id(index))
+    if entry is None or entry[0] is not index:
+        _TREES.clear()
+        entry = (index, {})
+        _TREES[id(index)] = entry
+    trees = entry[1]
+    if module not in trees:
+        info = index.modules.get(module)
+        tree = None
+        if info is not None:
+            try:
+                tree = parse_source(read_source(Path(index.root) / info.path), info.path)
+            except (SourceError, OSError):
+                tree = None
+        trees[module] = tree
+    return trees[module]
+
+
+def module_of(index: ProjectIndex, qualname: str) -> str | None:
+    module = qualname
+    while module and module not in index.modules:
+        module = module.rpartition(".")[0]
+    return module or None
+
+
+def function_node(index: ProjectIndex, function: FunctionInfo) -> FunctionNode | None:
+    """The syntax of an indexed function, found by name and line in its module's file."""
+    module = module_of(index, function.qualname)
+    tree = _module_tree(index, module) if module else None
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function.name and node.lineno == function.line:
+            return node
+    return None
+
+
+def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
+    """Every node of a function body, not descending into nested functions or classes."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def called_names(function: ast.AST) -> set[str]:
+    """The last part of every name called in the body: `user.set_password(...)` -> set_password."""
+    names = set()
+    for node in own_nodes(function):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                names.add(node.func.attr)
+            elif isinstance(node.func, ast.Name):
+                names.add(node.func.id)
+    return names
+
+
+def mentions(function: ast.AST, name: str) -> bool:
+    """The body names `name` as a string (`validated_data.pop("owner")`), a keyword argument
+    (`save(owner=...)`) or an attribute (`instance.owner = ...`)."""
+    for node in own_nodes(function):
+        if isinstance(node, ast.Constant) and node.value == name:
+            return True
+        if isinstance(node, ast.keyword) and node.arg == name:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == name and isinstance(node.ctx, ast.Store):
+            return True
+    return False
+
+
+def is_current_user(node: ast.AST) -> bool:
+    """An expression that reads the user making the request: `request.user`, `self.request.user`,
+    `self.context["request"].user`, or a local named `user` / `current_user`."""
+    for child in ast.walk(node):
+        if isinstance(child, ast.Attribute) and child.attr == "user":
+            return True
+        if isinstance(child, ast.Name) and child.id in ("user", "current_user", "request_user"):
+            return True
+    return False
+
+
+def sets_from_current_user(function: ast.AST, name: str) -> bool:
+    """`serializer.save(owner=self.request.user)`, `validated_data["owner"] = request.user` or
+    `instance.owner = request.user` in the body."""
+    for node in own_nodes(function):
+        if isinstance(node, ast.Call):
+            if any(k.arg == name and is_current_user(k.value) for k in node.keywords):
+                return True
+        elif isinstance(node, ast.Assign) and is_current_user(node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and target.slice.value == name:
+                    return True
+                if isinstance(target, ast.Attribute) and target.attr == name:
+                    return True
+    return False
