@@ -7,6 +7,7 @@ import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from astroid import nodes
 
@@ -61,6 +62,28 @@ def comprehension_loops(node: nodes.NodeNG) -> list[Loop]:
             body += [later.iter, later.target, *later.ifs]
         loops.append(Loop(generator, generator.target, generator.iter, tuple(head + body)))
     return loops
+
+
+class LoopChecks:
+    """Dispatch for rules that look at every loop over rows: `for`, `async for` and the four
+    comprehensions all come to `_check_loop(loop, ctx)`, which the rule defines."""
+
+    def _check_loop(self, loop: Loop, ctx: ModuleContext) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def check_for(self, node: nodes.For, ctx: ModuleContext) -> Iterator[Any]:
+        yield from self._check_loop(for_loop(node), ctx)
+
+    def check_asyncfor(self, node: nodes.AsyncFor, ctx: ModuleContext) -> Iterator[Any]:
+        yield from self._check_loop(for_loop(node), ctx)
+
+    def check_listcomp(self, node: nodes.ListComp, ctx: ModuleContext) -> Iterator[Any]:
+        for loop in comprehension_loops(node):
+            yield from self._check_loop(loop, ctx)
+
+    check_setcomp = check_listcomp
+    check_dictcomp = check_listcomp
+    check_generatorexp = check_listcomp
 
 
 def enclosing_loops(node: nodes.NodeNG) -> Iterator[Loop]:

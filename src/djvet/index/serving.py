@@ -12,10 +12,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from djvet.index.expr import Call, Expr, Name, to_expr
+from djvet.index.expr import Call, Expr, Name, dotted_name, to_expr
 from djvet.index.facts import FunctionInfo, ProjectIndex, SerializerFact, ViewFact
 from djvet.index.objreads import MANY_KINDS, SINGLE_KINDS, Step
-from djvet.index.querysets import Loaded, TraceContext, index_resolver, relation_step, trace_queryset
+from djvet.index.querysets import (
+    Loaded,
+    TraceContext,
+    index_resolver,
+    relation_step,
+    trace_queryset,
+)
 from djvet.index.source import SourceError, parse_source, read_source
 
 _G, _V, _M = "rest_framework.generics.", "rest_framework.viewsets.", "rest_framework.mixins."
@@ -267,20 +273,9 @@ def _module_calls(index: ProjectIndex, module: str, path: str, tree: ast.Module)
 def _callee(node: ast.Call) -> str | None:
     func = node.func
     if isinstance(func, ast.Call) and not func.args and not func.keywords:  # self.get_serializer_class()(...)
-        inner = _dotted(func.func)
+        inner = dotted_name(func.func)
         return f"{inner}()" if inner else None
-    return _dotted(func)
-
-
-def _dotted(node: ast.AST) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
+    return dotted_name(func)
 
 
 def _unwrap(expr: Expr) -> Expr:

@@ -11,10 +11,9 @@ from djvet.astro.classes import find_class_assignment
 from djvet.astro.exprs import dotted
 from djvet.astro.loops import (
     Loop,
+    LoopChecks,
     Rows,
-    comprehension_loops,
     find_rows,
-    for_loop,
     is_production_code,
     mentions_querysets,
     origin,
@@ -45,26 +44,12 @@ class _Read:
     argument: str  # what the fix adds: the deepest path of the forward chain
 
 
-class NPlusOneLoopAccess(Rule):
+class NPlusOneLoopAccess(LoopChecks, Rule):
     code = "DJV101"
     needs_text = ("for ",)
 
     def applies_to(self, ctx: ModuleContext) -> bool:
         return super().applies_to(ctx) and is_production_code(ctx) and bool(ctx.index.models) and mentions_querysets(ctx)
-
-    def check_for(self, node: nodes.For, ctx: ModuleContext) -> Iterator[Hit]:
-        yield from self._check_loop(for_loop(node), ctx)
-
-    def check_asyncfor(self, node: nodes.AsyncFor, ctx: ModuleContext) -> Iterator[Hit]:
-        yield from self._check_loop(for_loop(node), ctx)
-
-    def check_listcomp(self, node: nodes.ListComp, ctx: ModuleContext) -> Iterator[Hit]:
-        for loop in comprehension_loops(node):
-            yield from self._check_loop(loop, ctx)
-
-    check_setcomp = check_listcomp
-    check_dictcomp = check_listcomp
-    check_generatorexp = check_listcomp
 
     def _check_loop(self, loop: Loop, ctx: ModuleContext) -> Iterator[Hit]:
         rows = find_rows(loop, ctx)

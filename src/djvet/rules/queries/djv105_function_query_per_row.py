@@ -10,10 +10,9 @@ from astroid import nodes
 from djvet.astro.exprs import dotted
 from djvet.astro.loops import (
     Loop,
+    LoopChecks,
     Rows,
-    comprehension_loops,
     find_rows,
-    for_loop,
     is_production_code,
     mentions_querysets,
     origin,
@@ -53,7 +52,7 @@ class _Call:
     query: str  # what runs: `self.items.aggregate(...)`
 
 
-class FunctionQueryPerRow(Rule):
+class FunctionQueryPerRow(LoopChecks, Rule):
     code = "DJV105"
     needs_text = ("for ",)
 
@@ -64,20 +63,6 @@ class FunctionQueryPerRow(Rule):
             and bool(ctx.index.models)
             and mentions_querysets(ctx)
         )
-
-    def check_for(self, node: nodes.For, ctx: ModuleContext) -> Iterator[Hit]:
-        yield from self._check_loop(for_loop(node), ctx)
-
-    def check_asyncfor(self, node: nodes.AsyncFor, ctx: ModuleContext) -> Iterator[Hit]:
-        yield from self._check_loop(for_loop(node), ctx)
-
-    def check_listcomp(self, node: nodes.ListComp, ctx: ModuleContext) -> Iterator[Hit]:
-        for loop in comprehension_loops(node):
-            yield from self._check_loop(loop, ctx)
-
-    check_setcomp = check_listcomp
-    check_dictcomp = check_listcomp
-    check_generatorexp = check_listcomp
 
     def _check_loop(self, loop: Loop, ctx: ModuleContext) -> Iterator[Hit]:
         rows = find_rows(loop, ctx)
