@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--baseline", type=Path, default=None, help="ignore findings recorded in this file")
     check.add_argument("--write-baseline", type=Path, default=None, help="record today's findings in this file")
     check.add_argument("--no-timing", action="store_true", help="write 0 as summary.seconds, for byte-identical output")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write .djvet_cache/ (also: DJVET_NO_CACHE=1)")
 
     fix = sub.add_parser("fix", help="apply the fixes of fixable findings")
     fix.add_argument("paths", nargs="*", type=Path, default=[Path(".")])
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     fix.add_argument("--ignore", type=_codes, action="extend", default=None)
     fix.add_argument("--exclude", action="append", default=None)
     fix.add_argument("--settings", dest="settings_module", default=None)
+    fix.add_argument("--no-cache", action="store_true", help="neither read nor write .djvet_cache/ (also: DJVET_NO_CACHE=1)")
 
     review = sub.add_parser("review", help="review a project: scope, memory, context, analysis, guidance, report")
     from djvet.review.command import add_arguments as add_review_arguments
@@ -141,7 +143,7 @@ def _check(args: argparse.Namespace) -> int:
         "fail_on": args.fail_on,
         "settings_module": args.settings_module,
     }
-    report = check_paths(args.paths, options)
+    report = check_paths(args.paths, options, cache=not args.no_cache)
     if args.write_baseline is not None:
         write_baseline(args.write_baseline, report.findings)
     if args.baseline is not None:
@@ -171,7 +173,7 @@ def _fix(args: argparse.Namespace) -> int:
     # loaded): like ruff, apply and re-check until nothing changes, so a second run has no work.
     fixed: dict[str, list[Finding]] = {}
     for _ in range(MAX_FIX_PASSES):
-        report = check_paths(args.paths, options)
+        report = check_paths(args.paths, options, cache=not args.no_cache)
         result = apply_fixes(fixable(report.findings, catalog, args.unsafe_fixes), write=not args.diff)
         for path, findings in result.fixed.items():
             fixed.setdefault(path, []).extend(findings)

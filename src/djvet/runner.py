@@ -13,12 +13,22 @@ from astroid.builder import AstroidBuilder
 from astroid.exceptions import AstroidBuildingError, AstroidSyntaxError
 from astroid.manager import AstroidManager
 
-from djvet.catalog import RuleMeta, default_catalog
+from djvet.cache import Cache, code_stamp, digest, fingerprint, sha256_bytes
+from djvet.catalog import RuleMeta, catalog_dir, default_catalog
 from djvet.config import Config, enabled_codes, ignored_for_path, load_config, validate_selectors
 from djvet.engine import Dispatcher, ModuleContext
 from djvet.finding import FileError, Finding
 from djvet.index import ProjectIndex, build_index
-from djvet.index.discover import DEFAULT_EXCLUDES, file_kinds, find_root, iter_python_files, matches_any, module_name, relpath
+from djvet.index.discover import (
+    DEFAULT_EXCLUDES,
+    file_kinds,
+    find_root,
+    is_pruned,
+    iter_python_files,
+    matches_any,
+    module_name,
+    relpath,
+)
 from djvet.index.source import SourceError, parse_source, read_source, syntax_message
 from djvet.rule import Rule, load_rule_classes
 
@@ -65,13 +75,50 @@ def build_tree(text: str, module: str, path: str) -> nodes.Module:
 class Project:
     """One project root: its configuration, its index and the enabled rules."""
 
-    def __init__(self, root: Path, config: Config, overrides: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, root: Path, config: Config, overrides: Mapping[str, str] | None = None, cache: Cache | None = None
+    ) -> None:
         self.root = root
         self.config = config
         self.catalog = default_catalog()
-        self.index: ProjectIndex = build_index(root, config.settings_module, overrides)
+        # Unsaved text (the editor) is never cached: cache only the project's own files.
+        self.cache = cache if not overrides else None
+        hashes: dict[str, str] = {}
+        self.index: ProjectIndex = build_index(root, config.settings_module, overrides, self.cache, hashes)
         self.rules = make_rules(config, self.catalog)
         self.dispatcher = Dispatcher(self.rules)
+        self.findings_key = self._findings_key(hashes) if self.cache is not None else ""
+
+    def _findings_key(self, hashes: Mapping[str, str]) -> str:
+        """What every file's findings depend on besides its own text. Coarse on purpose: the project
+        fingerprint covers every Python file and every template the rules may read, so any change
+        anywhere re-checks everything and an entry can never be stale. (Finer invalidation, by the
+        facts each file actually depends on, is later work.)"""
+        codes = tuple(sorted(enabled_codes(self.config, self.catalog)))
+        try:
+            catalog = fingerprint((p.name, sha256_bytes(p.read_bytes())) for p in catalog_dir().glob("*.yaml"))
+        except OSError:
+            catalog = "unreadable"
+        project = fingerprint([*hashes.items(), *self._template_hashes()])
+        return digest("findings", code_stamp(), codes, repr(self.config), catalog, project)
+
+    def _template_hashes(self) -> list[tuple[str, str]]:
+        """(path, content hash) of every file in the folders templates are looked up in."""
+        from djvet.index.templates import _search_dirs
+
+        out: dict[str, str] = {}
+        for directory in _search_dirs(self.index)[0]:
+            out[f"dir:{directory}"] = "exists" if directory.is_dir() else "missing"
+            for dirpath, dirnames, filenames in os.walk(directory):
+                folder = Path(dirpath)
+                dirnames[:] = sorted(d for d in dirnames if not is_pruned(d, folder / d))
+                for filename in filenames:
+                    path = folder / filename
+                    try:
+                        out[str(path)] = sha256_bytes(path.read_bytes())
+                    except OSError:
+                        out[str(path)] = "unreadable"
+        return sorted(out.items())
 
     def is_excluded(self, path: Path) -> bool:
         rel = relpath(path, self.root)
@@ -98,6 +145,26 @@ class Project:
         return findings, errors
 
     def check_file(self, path: Path) -> tuple[list[Finding], list[FileError]]:
+        if self.cache is None:
+            return self._check_file(path)
+        shown = display_path(path)
+        try:
+            rel = relpath(path, self.root)
+            content = sha256_bytes(path.read_bytes())
+        except (OSError, ValueError):
+            return self._check_file(path)
+        slot = f"{rel}\0{shown}"
+        key = digest(self.findings_key, content, rel, shown)
+        hit, value = self.cache.get("findings", slot, key)
+        if hit and _is_result(value):
+            findings, errors = value  # type: ignore[misc]
+            return list(findings), list(errors)
+        findings, errors = self._check_file(path)
+        if not any(e.internal for e in errors):  # a djvet bug is reported afresh, never remembered
+            self.cache.put("findings", slot, key, (tuple(findings), tuple(errors)))
+        return findings, errors
+
+    def _check_file(self, path: Path) -> tuple[list[Finding], list[FileError]]:
         shown = display_path(path)
         try:
             text = read_source(path)
@@ -114,7 +181,20 @@ class Project:
         return self.check_tree(tree, ctx, applicable if len(applicable) < len(self.rules) else None)
 
 
-def open_project(root: Path, options: Mapping[str, object], overrides: Mapping[str, str] | None = None) -> Project:
+def _is_result(value: object) -> bool:
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], tuple)
+        and isinstance(value[1], tuple)
+        and all(isinstance(f, Finding) for f in value[0])
+        and all(isinstance(e, FileError) for e in value[1])
+    )
+
+
+def open_project(
+    root: Path, options: Mapping[str, object], overrides: Mapping[str, str] | None = None, cache: bool = False
+) -> Project:
     config = load_config(root, display_path(root / "pyproject.toml") if (root / "pyproject.toml").exists() else None)
     catalog = default_catalog()
     where = config.source or "pyproject.toml"
@@ -125,7 +205,7 @@ def open_project(root: Path, options: Mapping[str, object], overrides: Mapping[s
     config = config.merged(**options)
     validate_selectors(tuple(options.get("select") or ()), catalog, "--select")  # type: ignore[arg-type]
     validate_selectors(tuple(options.get("ignore") or ()), catalog, "--ignore")  # type: ignore[arg-type]
-    return Project(root, config, overrides)
+    return Project(root, config, overrides, Cache.open(root) if cache and not overrides else None)
 
 
 def collect_targets(paths: Iterable[Path]) -> dict[Path, list[Path]]:
@@ -140,12 +220,13 @@ def collect_targets(paths: Iterable[Path]) -> dict[Path, list[Path]]:
     return {root: sorted(set(files)) for root, files in sorted(groups.items())}
 
 
-def check_paths(paths: Iterable[Path], options: Mapping[str, object] | None = None) -> Report:
+def check_paths(paths: Iterable[Path], options: Mapping[str, object] | None = None, cache: bool = True) -> Report:
+    """`cache`: use `<root>/.djvet_cache/` (unless DJVET_NO_CACHE is set)."""
     started = time.perf_counter()
     options = options or {}
     report = Report()
     for root, files in collect_targets(paths).items():
-        project = open_project(root, options)
+        project = open_project(root, options, cache=cache)
         report.fail_on = project.config.fail_on
         for path in files:
             if project.is_excluded(path):

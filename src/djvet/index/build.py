@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from djvet.cache import Cache, digest, sha256_bytes
 from djvet.index.collect import collect_module
 from djvet.index.discover import file_kinds, is_migration, iter_python_files, module_name, relpath
 from djvet.index.drf import DrfLinker
@@ -82,26 +83,60 @@ def _agreed_setting(settings: Mapping[str, SettingsFact], name: str) -> object:
     return values[0] if all(v == values[0] for v in values) else UNKNOWN
 
 
+def _collect_cached(path: Path, root: Path, rel: str, cache: Cache, hashes: dict[str, str]) -> ModuleInfo | None:
+    """collect_file, skipping the parse when the file's content hash matches a cached entry."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        hashes[rel] = "unreadable"
+        return collect_file(path, root)
+    content = sha256_bytes(data)
+    hashes[rel] = content
+    name, is_package = module_name(path, root)
+    key = digest("module", content, rel, name, is_package)
+    hit, value = cache.get("module", rel, key)
+    if hit and isinstance(value, tuple) and len(value) == 1 and (value[0] is None or isinstance(value[0], ModuleInfo)):
+        return value[0]
+    info = collect_file(path, root)
+    cache.put("module", rel, key, (info,))
+    return info
+
+
 def build_index(
-    root: Path, settings_module: str | None = None, overrides: Mapping[str, str] | None = None
+    root: Path,
+    settings_module: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+    cache: Cache | None = None,
+    hashes: dict[str, str] | None = None,
 ) -> ProjectIndex:
-    """Facts about every Python file below `root`. `overrides` maps relative paths to unsaved text."""
+    """Facts about every Python file below `root`. `overrides` maps relative paths to unsaved text.
+    With a `cache`, per-file facts are reused by content hash, and `hashes` (when given) receives
+    the sha256 of every Python file below the root (migrations included) by relative path."""
     root = root.resolve()
+    hashes = {} if hashes is None else hashes
     overrides = overrides or {}
     modules: dict[str, ModuleInfo] = {}
     paths: dict[str, str] = {}
     entry_modules: list[str] = []
     for path in iter_python_files(root):
         rel = relpath(path, root)
-        if is_migration(rel):
-            continue
         text = overrides.get(rel)
+        if is_migration(rel):
+            if cache is not None and text is None:
+                try:
+                    hashes[rel] = sha256_bytes(path.read_bytes())
+                except OSError:
+                    hashes[rel] = "unreadable"
+            continue
         if path.name in ENTRY_FILES:
             try:
                 entry_modules.extend(find_settings_module_names(text if text is not None else read_source(path)))
             except SourceError:
                 pass
-        info = collect_file(path, root, text)
+        if cache is not None and text is None:
+            info = _collect_cached(path, root, rel, cache, hashes)
+        else:
+            info = collect_file(path, root, text)
         if info is None or info.name in modules:
             continue
         modules[info.name] = info
