@@ -198,8 +198,9 @@ def test_bad_fail_on_value_is_a_usage_error(tmp_path, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert exc.value.code == 2
     assert out == ""
-    assert err.splitlines()[-1] == (
-        "djvet check: error: argument --fail-on: invalid choice: 'high' (choose from 'error', 'warning', 'info', 'never')"
+    assert err == (
+        "djvet check: argument --fail-on: invalid choice: 'high' (choose from 'error', 'warning', 'info', 'never')"
+        " (see djvet check --help)\n"
     )
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 from pathlib import Path
 
 from djvet import __version__
@@ -23,8 +24,15 @@ def _codes(value: str) -> list[str]:
     return [v.strip().upper() for v in value.split(",") if v.strip()]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other djvet error (argparse prints usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="djvet", description="Static analysis for Django and DRF projects.")
+    parser = _Parser(prog="djvet", description="Static analysis for Django and DRF projects.")
     parser.add_argument("--version", action="version", version=f"djvet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
