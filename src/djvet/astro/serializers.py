@@ -12,6 +12,7 @@ from djvet.index.drf import MODEL_SERIALIZER_BASES
 from djvet.index.exposure import find_model, serializer_exposure
 from djvet.index.facts import ModelFact, ProjectIndex, SerializerFact
 from djvet.index.field_roles import SensitiveNames
+from djvet.rule import Hit
 
 
 def meta_option_node(node: nodes.ClassDef, fact: SerializerFact, option: str, origin: str | None) -> nodes.NodeNG | None:
@@ -181,3 +182,20 @@ def explicit_fields_edit(
             continue
         keep.append(name)
     return edit_at(assignment, ctx, "replace-assignment", "fields", "", tuple(keep))
+
+
+def meta_option_hit(
+    node: nodes.ClassDef, ctx: ModuleContext, fact: SerializerFact, option: str, origin: str | None, edit: Edit | None
+) -> Hit | None:
+    """The Hit DJV301 / DJV302 report for a Meta option giving "every field" (`fields = "__all__"`,
+    `exclude`): where it is written or inherited, with the confidence that took."""
+    target = meta_option_node(node, fact, option, origin)
+    if target is None:
+        return None
+    inherited = origin != fact.own_meta
+    return Hit(
+        target,
+        {"serializer": fact.name, "model": model_display(ctx.index, fact), "meta": class_display(ctx.index, origin)},
+        confidence="inference" if inherited or not is_direct_model_serializer(fact) else None,
+        edit=edit,
+    )

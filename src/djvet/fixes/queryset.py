@@ -107,16 +107,22 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     wanted = group_edits(e for e in edits if e.kind == "append-call")
     if not wanted:
         return text
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        raise FixError(f"cannot parse for fixing: {exc.message}") from None
     transformer = _AppendCalls(wanted)
-    result = MetadataWrapper(module).visit(transformer).code
+    result = run_codemod(text, transformer)
     missing = set(wanted) - transformer.done
     if missing:
         line = min(missing)[0]
         raise FixError(f"line {line}: the expression to fix is no longer where it was found")
+    return result
+
+
+def run_codemod(text: str, transformer: cst.CSTTransformer) -> str:
+    """Parse, transform (with positions available), and refuse a result that no longer parses."""
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise FixError(f"cannot parse for fixing: {exc.message}") from None
+    result = MetadataWrapper(module).visit(transformer).code
     try:
         ast.parse(result)
     except SyntaxError as exc:  # never write a file that no longer parses

@@ -10,15 +10,14 @@ so a second run changes nothing. Quotes follow the strings already written there
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, PositionProvider
 
 from djvet.finding import Edit
-from djvet.fixes.queryset import FixError
+from djvet.fixes.queryset import FixError, run_codemod
 
 META_KINDS = frozenset({"replace-assignment", "meta-add-name", "meta-set-option", "add-keyword"})
 MAX_LINE = 99
@@ -299,18 +298,10 @@ def apply_meta_edits(text: str, edits: Iterable[Edit]) -> str:
     wanted = [e for e in edits if e.kind in META_KINDS]
     if not wanted:
         return text
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        raise FixError(f"cannot parse for fixing: {exc.message}") from None
     transformer = _MetaEdits(wanted)
-    result = MetadataWrapper(module).visit(transformer).code
+    result = run_codemod(text, transformer)
     missing = set(transformer.wanted) - transformer.done
     if missing:
         line = min(start for _, start in missing)[0]
         raise FixError(f"line {line}: the code to fix is no longer where it was found")
-    try:
-        ast.parse(result)
-    except SyntaxError as exc:  # never write a file that no longer parses
-        raise FixError(f"the fixed code does not parse: {exc.msg}") from None
     return result

@@ -5,10 +5,10 @@ what its changelist's queryset loads, the way Django's `ChangeList.get_queryset`
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from djvet.index.bodies import own_nodes
 from djvet.index.expr import Attr, Bin, Call, Const, Expr, Name, Seq, literal, to_expr
 from djvet.index.facts import FunctionInfo, ProjectIndex, Statement
 from djvet.index.querysets import (
@@ -207,7 +207,7 @@ def _unwind_locals(
         return head, calls
     if depth > 4 or head.dotted in {a.arg for a in function.args.args}:
         return None
-    stores = [n for n in _own_nodes(function) if isinstance(n, ast.Name) and n.id == head.dotted and not isinstance(n.ctx, ast.Load)]
+    stores = [n for n in own_nodes(function) if isinstance(n, ast.Name) and n.id == head.dotted and not isinstance(n.ctx, ast.Load)]
     plain = [s for s in function.body if isinstance(s, ast.Assign) and len(s.targets) == 1 and s.targets[0] in stores]
     if len(plain) != len(stores):
         return None
@@ -217,11 +217,3 @@ def _unwind_locals(
     found = _unwind_locals(function, before[-1].value, before[-1].lineno, depth + 1)
     return None if found is None else (found[0], [*found[1], *calls])
 
-
-def _own_nodes(function: ast.AST) -> Iterator[ast.AST]:
-    stack = list(ast.iter_child_nodes(function))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))

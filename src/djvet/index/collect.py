@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 
+from djvet.index.bodies import own_nodes
 from djvet.index.branches import BRANCH_FUNCTIONS, collect_branches
 from djvet.index.expr import Call, Expr, Name, Opaque, dotted_name, to_expr
 from djvet.index.facts import ClassInfo, FunctionInfo, ModuleInfo, Statement
@@ -34,7 +34,7 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> Fu
     returns: list[Expr] = []
     data_calls: set[str] = set()
     uses_user = False
-    for child in _walk_own_body(node):
+    for child in own_nodes(node):
         uses_user = uses_user or _uses_request_user(child)
         if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
             receiver = dotted_name(child.func.value)
@@ -89,16 +89,6 @@ def _is_super_call(node: ast.Call) -> bool:
     """`super().post(request, ...)`: handing the request on to the parent class decides nothing."""
     func = node.func
     return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"
-
-
-def _walk_own_body(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node of a function body, not descending into nested functions or classes."""
-    stack = list(ast.iter_child_nodes(node))
-    while stack:
-        child = stack.pop()
-        yield child
-        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(child))
 
 
 def _assign_targets(node: ast.stmt) -> tuple[list[str], ast.expr | None]:

@@ -5,8 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from djvet.index.expr import UNKNOWN, Attr, Bin, Call, Const, Expr, Name, Seq, literal, string_items
-from djvet.index.facts import ActionFact, DeclaredField, FunctionInfo, QuerysetFact, SerializerFact, ViewFact
+from djvet.index.expr import (
+    UNKNOWN,
+    Attr,
+    Bin,
+    Call,
+    Const,
+    Expr,
+    Name,
+    Seq,
+    literal,
+    string_items,
+)
+from djvet.index.facts import (
+    ActionFact,
+    DeclaredField,
+    FunctionInfo,
+    QuerysetFact,
+    SerializerFact,
+    ViewFact,
+)
 from djvet.index.querysets import call_args
 from djvet.index.resolve import Resolver
 
@@ -101,6 +119,21 @@ def _kwarg_bool(call: Call, name: str) -> bool:
 GET_USER_MODEL = "django.contrib.auth.get_user_model"
 
 
+def meta_option(resolver: Resolver, meta: str | None, key: str) -> tuple[Expr | None, str | None]:
+    """A Meta option in force (own or inherited) and the Meta class that writes it."""
+    found = resolver.lookup_attr(meta, key) if meta is not None else None
+    return (found[1], found[0]) if found is not None else (None, None)
+
+
+def meta_model(resolver: Resolver, meta: str | None, user_model: str | None) -> tuple[Expr | None, str | None]:
+    """`Meta.model` as written and the model class it names, resolved in the module that writes it
+    (an inherited Meta may live in another module)."""
+    expr, origin = meta_option(resolver, meta, "model")
+    if origin is None:
+        return expr, None
+    return expr, resolve_model(resolver, resolver.classes[origin].module, expr, user_model)
+
+
 def resolve_model(resolver: Resolver, module: str, expr: Expr | None, user_model: str | None) -> str | None:
     """Meta.model as a qualname: a name resolved where it is written, `get_user_model()` as the
     AUTH_USER_MODEL in force (None when that is unknown)."""
@@ -130,14 +163,6 @@ class DrfLinker:
         }
 
     # -- serializers -----------------------------------------------------------------------------
-
-    def _meta_attr(self, meta: str | None, key: str) -> tuple[Expr | None, str | None]:
-        if meta is None:
-            return None, None
-        found = self.resolver.lookup_attr(meta, key)
-        if found is None:
-            return None, None
-        return found[1], found[0]
 
     def meta_value(self, meta_qualname: str, expr: Expr | None, depth: int = 0) -> object:
         """`fields`/`exclude` as a tuple of names, "__all__", None when unset, or UNKNOWN."""
@@ -182,22 +207,18 @@ class DrfLinker:
         module = self.resolver.modules[info.module]
         meta = self.resolver.find_inner(cls, "Meta")
         own_meta = info.inner.get("Meta")
-        model_expr, model_origin = self._meta_attr(meta, "model")
-        model_class = None
-        if model_origin is not None:
-            # resolved where it is written: an inherited Meta may live in another module
-            model_class = resolve_model(self.resolver, self.resolver.classes[model_origin].module, model_expr, self.user_model)
+        model_expr, model_class = meta_model(self.resolver, meta, self.user_model)
         model = model_class if model_class in self.models else None
-        fields_expr, fields_origin = self._meta_attr(meta, "fields")
-        exclude_expr, exclude_origin = self._meta_attr(meta, "exclude")
+        fields_expr, fields_origin = meta_option(self.resolver, meta, "fields")
+        exclude_expr, exclude_origin = meta_option(self.resolver, meta, "exclude")
         extras: dict[str, object] = {}
         origins: dict[str, str | None] = {}
         for key in ("read_only_fields", "extra_kwargs", "depth"):
-            expr, origins[key] = self._meta_attr(meta, key)
+            expr, origins[key] = meta_option(self.resolver, meta, key)
             extras[key] = None if expr is None else literal(expr)
         if isinstance(extras["read_only_fields"], str) or extras["read_only_fields"] is UNKNOWN:
             # `read_only_fields = BASE_FIELDS` or `Base.Meta.read_only_fields + (...)`: names, like fields
-            expr, origin = self._meta_attr(meta, "read_only_fields")
+            expr, origin = meta_option(self.resolver, meta, "read_only_fields")
             value = self.meta_value(origin, expr) if origin else None
             extras["read_only_fields"] = value if isinstance(value, tuple) else UNKNOWN
         return SerializerFact(

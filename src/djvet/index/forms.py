@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from djvet.index.drf import meta_names, resolve_model
-from djvet.index.expr import Call, Expr, Name
+from djvet.index.drf import meta_model, meta_names, meta_option
+from djvet.index.expr import Call, Name
 from djvet.index.facts import FormFact
 from djvet.index.resolve import Resolver
 
@@ -39,10 +39,6 @@ class FormLinker:
             qn for qn in resolver.classes if qn not in MODEL_FORM_BASES and resolver.inherits(qn, MODEL_FORM_BASES)
         }
 
-    def _meta_attr(self, meta: str | None, key: str) -> tuple[Expr | None, str | None]:
-        found = self.resolver.lookup_attr(meta, key) if meta is not None else None
-        return (found[1], found[0]) if found is not None else (None, None)
-
     def admin_forms(self) -> set[str]:
         """Forms an admin class names as its form (the admin is staff-only, and with no form of its
         own it edits every field anyway)."""
@@ -71,13 +67,10 @@ class FormLinker:
     def form(self, cls: str, admin_forms: set[str]) -> FormFact:
         info = self.resolver.classes[cls]
         meta = self.resolver.find_inner(cls, "Meta")
-        model_expr, model_origin = self._meta_attr(meta, "model")
-        model_class = None
-        if model_origin is not None:
-            model_class = resolve_model(self.resolver, self.resolver.classes[model_origin].module, model_expr, self.user_model)
+        model_expr, model_class = meta_model(self.resolver, meta, self.user_model)
         model = model_class if model_class in self.models else None
-        fields_expr, fields_origin = self._meta_attr(meta, "fields")
-        exclude_expr, exclude_origin = self._meta_attr(meta, "exclude")
+        fields_expr, fields_origin = meta_option(self.resolver, meta, "fields")
+        exclude_expr, exclude_origin = meta_option(self.resolver, meta, "exclude")
         module = self.resolver.modules[info.module]
         return FormFact(
             qualname=cls,

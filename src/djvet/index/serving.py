@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from djvet.index.bodies import own_nodes
 from djvet.index.expr import Call, Expr, Name, dotted_name, to_expr
 from djvet.index.facts import FunctionInfo, ProjectIndex, SerializerFact, ViewFact
 from djvet.index.objreads import MANY_KINDS, SINGLE_KINDS, Step
@@ -231,21 +232,12 @@ def _functions(tree: ast.Module, module: str) -> Iterator[tuple[ast.FunctionDef 
                 stack.append((child, qualname, owner))
 
 
-def _own_nodes(function: ast.AST) -> Iterator[ast.AST]:
-    stack = list(ast.iter_child_nodes(function))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
-
-
 def _module_calls(index: ProjectIndex, module: str, path: str, tree: ast.Module) -> Iterator[tuple[str, Serving]]:
     resolver = index_resolver(index)
     for function, qualname, owner in _functions(tree, module):
         view = index.views.get(owner) if owner else None
         display = qualname[len(module) + 1 :]
-        for node in _own_nodes(function):
+        for node in own_nodes(function):
             if not isinstance(node, ast.Call):
                 continue
             callee = _callee(node)
@@ -299,7 +291,7 @@ def _local_lookup(
         if name in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}:
             return None
         bindings: list[ast.Assign] = []
-        for node in _own_nodes(function):
+        for node in own_nodes(function):
             if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
                 statement = next((s for s in function.body if _contains(s, node)), None)
                 if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and statement.targets[0] is node):

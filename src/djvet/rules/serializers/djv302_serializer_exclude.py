@@ -7,12 +7,9 @@ from collections.abc import Iterator
 from astroid import nodes
 
 from djvet.astro.serializers import (
-    class_display,
     defines_serializers,
     explicit_fields_edit,
-    is_direct_model_serializer,
-    meta_option_node,
-    model_display,
+    meta_option_hit,
 )
 from djvet.engine import ModuleContext
 from djvet.rule import Hit, Rule
@@ -31,17 +28,7 @@ class SerializerExclude(Rule):
             return
         if isinstance(fact.fields, tuple):
             return  # an explicit field list wins; DRF refuses both, so this is someone else's error
-        target = meta_option_node(node, fact, "exclude", fact.exclude_origin)
-        if target is None:
-            return
-        inherited = fact.exclude_origin != fact.own_meta
-        yield Hit(
-            target,
-            {
-                "serializer": fact.name,
-                "model": model_display(ctx.index, fact),
-                "meta": class_display(ctx.index, fact.exclude_origin),
-            },
-            confidence="inference" if inherited or not is_direct_model_serializer(fact) else None,
-            edit=explicit_fields_edit(node, fact, "exclude", ctx, fact.exclude) if isinstance(fact.exclude, tuple) else None,
-        )
+        edit = explicit_fields_edit(node, fact, "exclude", ctx, fact.exclude) if isinstance(fact.exclude, tuple) else None
+        hit = meta_option_hit(node, ctx, fact, "exclude", fact.exclude_origin, edit)
+        if hit is not None:
+            yield hit
