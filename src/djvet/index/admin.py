@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from djvet.index.bodies import own_nodes
+from djvet.index.bodies import function_node, own_nodes
 from djvet.index.expr import Attr, Bin, Call, Const, Expr, Name, Seq, literal, to_expr
 from djvet.index.facts import FunctionInfo, ProjectIndex, Statement
 from djvet.index.querysets import (
@@ -22,8 +21,6 @@ from djvet.index.querysets import (
 from djvet.index.relation_walks import (
     default_loaded,
     find_method,
-    function_node,
-    module_tree,
 )
 
 MODEL_ADMIN = frozenset({"django.contrib.admin.ModelAdmin", "django.contrib.admin.options.ModelAdmin"})
@@ -173,8 +170,7 @@ def _admin_queryset(index: ProjectIndex, model: str, owner: str, method: Functio
     module = index.modules.get(index.classes[owner].module)
     if module is None or len(method.returns) != 1:
         return None
-    tree = module_tree(Path(index.root) / module.path)
-    function = function_node(tree, method) if tree is not None else None
+    function = function_node(index, method)
     if function is None or not isinstance(function.body[-1], ast.Return) or function.body[-1].value is None:
         return None
     found = _unwind_locals(function, function.body[-1].value, function.body[-1].lineno, 0)

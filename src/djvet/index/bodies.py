@@ -12,24 +12,45 @@ from pathlib import Path
 from djvet.index.facts import FunctionInfo, ProjectIndex
 from djvet.index.source import SourceError, parse_source, read_source
 
-_TREES: dict[int, tuple[ProjectIndex, dict[str, ast.Module | None]]] = {}
+_SOURCES: dict[int, tuple[ProjectIndex, dict[str, str | None], dict[str, ast.Module | None]]] = {}
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-def _module_tree(index: ProjectIndex, module: str) -> ast.Module | None:
-    entry = _TREES.get(id(index))
+def _caches(index: ProjectIndex) -> tuple[dict[str, str | None], dict[str, ast.Module | None]]:
+    entry = _SOURCES.get(id(index))
     if entry is None or entry[0] is not index:
-        _TREES.clear()
-        entry = (index, {})
-        _TREES[id(index)] = entry
-    trees = entry[1]
-    if module not in trees:
+        _SOURCES.clear()
+        entry = (index, {}, {})
+        _SOURCES[id(index)] = entry
+    return entry[1], entry[2]
+
+
+def module_text(index: ProjectIndex, module: str) -> str | None:
+    """A project module's text, read once per index (every rule that reads bodies shares it)."""
+    texts, _ = _caches(index)
+    if module not in texts:
         info = index.modules.get(module)
-        tree = None
+        text = None
         if info is not None:
             try:
-                tree = parse_source(read_source(Path(index.root) / info.path), info.path)
+                text = read_source(Path(index.root) / info.path)
             except (SourceError, OSError):
+                text = None
+        texts[module] = text
+    return texts[module]
+
+
+def module_tree(index: ProjectIndex, module: str) -> ast.Module | None:
+    """A project module parsed with `ast`, once per index; None when unreadable."""
+    _, trees = _caches(index)
+    if module not in trees:
+        text = module_text(index, module)
+        info = index.modules.get(module)
+        tree = None
+        if text is not None and info is not None:
+            try:
+                tree = parse_source(text, info.path)
+            except SourceError:
                 tree = None
         trees[module] = tree
     return trees[module]
@@ -45,7 +66,7 @@ def module_of(index: ProjectIndex, qualname: str) -> str | None:
 def function_node(index: ProjectIndex, function: FunctionInfo) -> FunctionNode | None:
     """The syntax of an indexed function, found by name and line in its module's file."""
     module = module_of(index, function.qualname)
-    tree = _module_tree(index, module) if module else None
+    tree = module_tree(index, module) if module else None
     if tree is None:
         return None
     for node in ast.walk(tree):

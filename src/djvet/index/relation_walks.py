@@ -9,11 +9,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from djvet.index.bodies import function_node
 from djvet.index.facts import FunctionInfo, ProjectIndex
 from djvet.index.querysets import Loaded, loaded_after_calls, relation_step
-from djvet.index.source import SourceError, parse_source, read_source
 
 SINGLE = frozenset({"fk", "o2o", "o2o-reverse"})
 MANY = frozenset({"fk-reverse", "m2m"})
@@ -257,34 +256,6 @@ def _chain(node: ast.Attribute, name: str) -> tuple[str, ...] | None:
 
 # ---- model methods ---------------------------------------------------------------------------------
 
-_TREES: dict[tuple[str, int, int], ast.Module | None] = {}
-
-
-def module_tree(path: Path) -> ast.Module | None:
-    """A project file parsed with `ast`, cached by modification time; None when unreadable."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _TREES:
-        try:
-            tree: ast.Module | None = parse_source(read_source(path), str(path))
-        except SourceError:
-            tree = None
-        if len(_TREES) > 256:
-            _TREES.clear()
-        _TREES[key] = tree
-    return _TREES[key]
-
-
-def function_node(tree: ast.Module, info: FunctionInfo) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == info.name and node.lineno == info.line:
-            return node
-    return None
-
-
 def find_method(index: ProjectIndex, cls: str, name: str) -> tuple[str, FunctionInfo] | None:
     """The project class in `cls`'s MRO defining method `name`, with the method."""
     for ancestor in index.mros.get(cls, (cls,)):
@@ -309,8 +280,7 @@ def method_reads(index: ProjectIndex, model: str, name: str, *, called: bool = T
     module = index.modules.get(index.classes[owner].module)
     if module is None:
         return None
-    tree = module_tree(Path(index.root) / module.path)
-    node = function_node(tree, info) if tree is not None else None
+    node = function_node(index, info)
     if node is None or node.args.vararg is not None:
         return None
     return instance_reads(node, "self")

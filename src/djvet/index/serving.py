@@ -10,9 +10,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from djvet.index.bodies import own_nodes
+from djvet.index.bodies import module_text, module_tree, own_nodes
 from djvet.index.expr import Call, Expr, Name, dotted_name, to_expr
 from djvet.index.facts import FunctionInfo, ProjectIndex, SerializerFact, ViewFact
 from djvet.index.objreads import MANY_KINDS, SINGLE_KINDS, Step
@@ -23,7 +22,6 @@ from djvet.index.querysets import (
     relation_step,
     trace_queryset,
 )
-from djvet.index.source import SourceError, parse_source, read_source
 
 _G, _V, _M = "rest_framework.generics.", "rest_framework.viewsets.", "rest_framework.mixins."
 LIST_VIEWS = frozenset(
@@ -200,21 +198,15 @@ def _short(index: ProjectIndex, qualname: str) -> str:
 
 
 def call_roots(index: ProjectIndex) -> Iterator[tuple[str, Serving]]:
-    root = Path(index.root)
     for name, info in sorted(index.modules.items()):
         if info.kinds & {"tests", "migrations"} or not index.serializers:
             continue
-        try:
-            text = read_source(root / info.path)
-        except (SourceError, OSError):
+        text = module_text(index, name)
+        if text is None or ("many=" not in text and "get_serializer(" not in text):
             continue
-        if "many=" not in text and "get_serializer(" not in text:
-            continue
-        try:
-            tree = parse_source(text, info.path)
-        except SourceError:
-            continue
-        yield from _module_calls(index, name, info.path, tree)
+        tree = module_tree(index, name)
+        if tree is not None:
+            yield from _module_calls(index, name, info.path, tree)
 
 
 def _functions(tree: ast.Module, module: str) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str, str | None]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from astroid import nodes
 
@@ -19,6 +18,7 @@ from djvet.index.admin import (
     list_display,
     registrations,
 )
+from djvet.index.bodies import function_node
 from djvet.index.expr import Name
 from djvet.index.facts import FunctionInfo, ModuleInfo, ProjectIndex
 from djvet.index.querysets import index_resolver, relation_step
@@ -27,9 +27,7 @@ from djvet.index.relation_walks import (
     Read,
     RelationWalker,
     find_method,
-    function_node,
     instance_reads,
-    module_tree,
 )
 from djvet.rule import Hit, Rule
 
@@ -176,8 +174,7 @@ def _function_reads(index: ProjectIndex, function: FunctionInfo | None, position
     if function is None or len(function.args) <= position:
         return []
     module = index.modules.get(function.qualname.rsplit(".", 1)[0]) or _module_of_method(index, function)
-    tree = module_tree(Path(index.root) / module.path) if module is not None else None
-    node = function_node(tree, function) if tree is not None else None
+    node = function_node(index, function) if module is not None else None
     if node is None:
         return []
     return [(read, via) for read in instance_reads(node, function.args[position])]
