@@ -228,7 +228,8 @@ def find_deployment(index: ProjectIndex, configured: str | None = None) -> Deplo
     named = entry_settings(index)
     modules = all_settings(index)
     candidates = {name: fact for name, fact in modules.items() if is_django_settings(fact, name in named)}
-    roles = {name: role_by_name(name) for name in candidates}
+    # the file's folders speak too: `tests/settings.py` outside a package is module `settings`
+    roles = {name: role_by_name(name) or role_by_name(fact.path[:-3].replace("/", ".")) for name, fact in candidates.items()}
     chosen = _known(index, configured) if configured else None
     if chosen is not None:
         picked = [chosen]
