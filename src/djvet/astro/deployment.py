@@ -54,6 +54,12 @@ def describe(reading: Reading) -> str:
     return f"is {value}"
 
 
+def named_few(names: list[str], shown: int = 3) -> str:
+    """The first `shown` names in backticks, then how many more: `A`, `B`, `C` and 4 more."""
+    text = ", ".join(f"`{n}`" for n in names[:shown])
+    return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
 def python_literal(value: object) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(python_literal(v) for v in value) + "]"

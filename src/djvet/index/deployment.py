@@ -61,7 +61,7 @@ DJANGO_DEFAULTS: Mapping[str, object] = {
 # written or handed to a function (`globals().get(...)` only reads), exec, setattr on the module.
 # A module doing this has no "absent" settings.
 _DYNAMIC_RE = re.compile(
-    r"\b(?:globals|locals|vars)\s*\(\s*\)(?!\s*\.get\b)|\bexec\s*\(|\bsetattr\s*\(|\bsplit_settings\b|^\s*include\s*\(", re.M
+    r"\b(?:globals|locals|vars)\s*\(\s*\)(?!\s*\.get\b)|\bexec\s*\(|\bsetattr\s*\(|\bsplit_settings\b|^\s*include\s*\(", re.MULTILINE
 )
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from djvet.astro.deployment import Issue, SettingsRule, issue_at
+from djvet.astro.deployment import Issue, SettingsRule, issue_at, named_few
 from djvet.engine import ModuleContext
 from djvet.index.deployment import SettingsTarget
 from djvet.index.facts import ProjectIndex
 from djvet.index.serving import LIST_VIEWS
-
-SHOWN = 3
 
 
 def unpaginated_list_views(index: ProjectIndex) -> list[str]:
@@ -39,5 +37,4 @@ class DrfNoDefaultPagination(SettingsRule):
             return
         views = unpaginated_list_views(ctx.index)
         if views:
-            shown = ", ".join(f"`{v}`" for v in views[:SHOWN]) + (f" and {len(views) - SHOWN} more" if len(views) > SHOWN else "")
-            yield issue_at(drf, self.meta.severity, views=shown, module=target.fact.module)
+            yield issue_at(drf, self.meta.severity, views=named_few(views), module=target.fact.module)

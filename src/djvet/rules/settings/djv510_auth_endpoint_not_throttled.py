@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from djvet.astro.deployment import Issue, SettingsRule, issue_at
+from djvet.astro.deployment import Issue, SettingsRule, issue_at, named_few
 from djvet.engine import ModuleContext
 from djvet.index.deployment import SettingsTarget
 from djvet.index.facts import ProjectIndex
@@ -27,7 +27,6 @@ LOGIN_VIEWS = frozenset(
 LOGIN_NAME_RE = re.compile(r"Login|ObtainAuthToken|TokenObtain|ObtainJSONWebToken|SignIn")
 # brute-force protection outside DRF's throttling: django-axes locks out on authenticate()
 LOCKOUT_APPS = ("axes", "defender")
-SHOWN = 3
 
 
 def login_endpoints(index: ProjectIndex) -> list[str]:
@@ -65,5 +64,4 @@ class AuthEndpointNotThrottled(SettingsRule):
             return
         views = login_endpoints(ctx.index)
         if views:
-            shown = ", ".join(f"`{v}`" for v in views[:SHOWN]) + (f" and {len(views) - SHOWN} more" if len(views) > SHOWN else "")
-            yield issue_at(drf, self.meta.severity, views=shown, module=target.fact.module)
+            yield issue_at(drf, self.meta.severity, views=named_few(views), module=target.fact.module)
