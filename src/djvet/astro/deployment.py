@@ -89,7 +89,7 @@ class SettingsRule(Rule):
     def applies_to(self, ctx: ModuleContext) -> bool:
         if not super().applies_to(ctx):
             return False
-        return any(_touches(target, ctx.relpath) for target in deployment(ctx).targets)
+        return ctx.relpath in deployment(ctx).paths
 
     def check_module(self, node: nodes.Module, ctx: ModuleContext) -> Iterator[Hit]:
         seen: set[tuple[int, str]] = set()
@@ -112,7 +112,3 @@ class SettingsRule(Rule):
 def _first_statement(tree: nodes.Module) -> nodes.NodeNG | None:
     """Where a setting the module leaves out is reported: its docstring, else its first statement."""
     return tree.doc_node or (tree.body[0] if tree.body else None)
-
-
-def _touches(target: SettingsTarget, relpath: str) -> bool:
-    return target.fact.path == relpath or any(v.path == relpath for v in target.fact.values.values())

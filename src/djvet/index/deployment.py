@@ -129,6 +129,8 @@ class SettingsTarget:
 @dataclass(frozen=True, slots=True)
 class Deployment:
     targets: tuple[SettingsTarget, ...]
+    # the files a finding can be in: the targets' own and those of the values they inherit
+    paths: frozenset[str] = frozenset()
 
 
 def role_by_name(module: str) -> str | None:
@@ -247,4 +249,5 @@ def find_deployment(index: ProjectIndex, configured: str | None = None) -> Deplo
         if roles.get(name) == "base" and not chosen:
             role = "base"  # named base / common: production adds what it leaves out
         targets.append(SettingsTarget(modules[name], role, _is_complete(index, name, set()), index.mros))
-    return Deployment(tuple(targets))
+    paths = {t.fact.path for t in targets} | {v.path for t in targets for v in t.fact.values.values()}
+    return Deployment(tuple(targets), frozenset(paths))
