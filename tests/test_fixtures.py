@@ -77,5 +77,8 @@ def test_markers_alone_on_a_line_apply_to_the_next_code_line() -> None:
 def test_checking_a_project_never_imports_it() -> None:
     project = REPO / "fixtures" / "projects" / "explosive"
     report = check_paths([project])
-    assert [(Path(f.path).name, f.line, f.code) for f in report.findings] == [("serializers.py", 13, "DJV301")]
+    assert [(Path(f.path).name, f.line, f.code) for f in report.findings] == [
+        ("serializers.py", 13, "DJV301"),
+        ("settings.py", 18, "DJV509"),
+    ]
     assert sorted(p.relative_to(project).as_posix() for p in project.rglob("IMPORTED")) == []

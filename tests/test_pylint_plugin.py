@@ -279,6 +279,22 @@ def test_message_id_is_severity_letter_6_family_and_code_digits(severity: str, l
     assert message_id(meta) == f"{letter}6301"
 
 
+def test_finding_with_a_lowered_severity_keeps_its_rules_message_id(tmp_path: Path) -> None:
+    # pylint fixes a message's category by its id, so a finding whose severity the rule lowered
+    # (an insecure environment default: warning, not DJV501's error) is still E6501 in pylint
+    (tmp_path / "pyproject.toml").write_text("[tool.djvet]\n")
+    (tmp_path / "mysite").mkdir()
+    (tmp_path / "mysite" / "__init__.py").write_text("")
+    settings = tmp_path / "mysite" / "settings.py"
+    settings.write_text('import os\nINSTALLED_APPS = ["shop"]\nROOT_URLCONF = "mysite.urls"\nDEBUG = os.environ.get("DEBUG", True)\n')
+    report = check_paths([settings])
+    assert [(f.code, f.line, f.severity) for f in report.findings] == [("DJV501", 4, "warning")]
+    messages = run_pylint(["--disable=all", "--enable=djvet", str(settings)], cwd=tmp_path)
+    assert [(m["messageId"], m["symbol"], m["type"], m["line"], m["message"]) for m in messages] == [
+        ("E6501", "debug-true", "error", 4, "`DEBUG` defaults to `True` when `DEBUG` is not set in `mysite.settings`")
+    ]
+
+
 # ---- suppression ---------------------------------------------------------------------------
 
 RULE_FIXTURE = REPO / "fixtures" / "rules" / "DJV301.py"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from astroid import nodes
 
 from djvet.catalog import RuleMeta
-from djvet.finding import FileError, Finding, disambiguate_fingerprints, make_fingerprint
+from djvet.finding import SEVERITIES, FileError, Finding, disambiguate_fingerprints, make_fingerprint
 from djvet.index.facts import ProjectIndex
 from djvet.rule import Hit, Rule
 from djvet.suppress import collect_noqa, is_suppressed
@@ -31,6 +31,8 @@ class ModuleContext:
     # `[tool.djvet] sensitive-fields` / `not-sensitive-fields` (DJV3xx): names or fnmatch patterns
     sensitive_fields: tuple[str, ...] = ()
     not_sensitive_fields: tuple[str, ...] = ()
+    # `--settings` / `[tool.djvet] settings-module`: the production settings for DJV5xx when given
+    settings_module: str | None = None
 
     def __post_init__(self) -> None:
         if not self.lines:
@@ -114,12 +116,14 @@ class Dispatcher:
 
 def _finding(rule: Rule, hit: Hit, ctx: ModuleContext, display_path: str) -> Finding:
     meta = rule.meta
+    if hit.severity is not None and hit.severity not in SEVERITIES:
+        raise ValueError(f"severity {hit.severity!r}: expected one of {', '.join(SEVERITIES)}")
     line, column, end_line, end_column = _span(hit.node, ctx)
     source = "\n".join(ctx.lines[line - 1 : min(end_line, line + 4)])
     return Finding(
         code=meta.code,
         name=meta.name,
-        severity=meta.severity,
+        severity=hit.severity or meta.severity,
         confidence=hit.confidence or meta.confidence,
         path=display_path,
         line=line,

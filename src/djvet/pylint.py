@@ -59,6 +59,11 @@ INTERNAL_MSGS = {
 }
 
 
+# A finding whose severity its rule lowered (`Hit.severity`: an insecure value that is only the
+# default of an environment read) keeps the rule's message id, and so the category of the rule's
+# YAML severity: pylint ties a message's category to its id, and one id per rule keeps both
+# frontends naming a finding the same way. `djvet check` (JSON, SARIF, GitHub, --fail-on) reports
+# the lowered severity; the message text says why ("defaults to `True` when `DEBUG` is not set").
 def message_id(meta: RuleMeta) -> str:
     """Severity letter, 6, family digit, last two digits of the code: DJV301 (warning) is W6301."""
     return f"{SEVERITY_LETTERS[meta.severity]}6{meta.family}{meta.code[-2:]}"

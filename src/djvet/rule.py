@@ -28,6 +28,9 @@ class Hit:
     args: dict[str, object] = field(default_factory=dict)
     confidence: str | None = None  # overrides the YAML default (e.g. when the index was needed)
     edit: Edit | None = None  # what `djvet fix` would change; None when the fix cannot apply here
+    # overrides the YAML severity for this finding (one of finding.SEVERITIES), e.g. `info` when an
+    # insecure value is only the default of an environment read
+    severity: str | None = None
 
 
 class Rule:

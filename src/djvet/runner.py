@@ -136,6 +136,7 @@ class Project:
             kinds=file_kinds(rel),
             sensitive_fields=self.config.sensitive_fields,
             not_sensitive_fields=self.config.not_sensitive_fields,
+            settings_module=self.config.settings_module,
         )
 
     def check_tree(self, tree: nodes.Module, ctx: ModuleContext, rules: list[Rule] | None = None) -> tuple[list[Finding], list[FileError]]:

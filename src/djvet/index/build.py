@@ -9,7 +9,7 @@ from djvet.cache import Cache, digest, sha256_bytes
 from djvet.index.collect import collect_module
 from djvet.index.discover import file_kinds, is_migration, iter_python_files, module_name, relpath
 from djvet.index.drf import DrfLinker
-from djvet.index.expr import UNKNOWN, Const
+from djvet.index.expr import UNKNOWN, Const, Seq
 from djvet.index.facts import ModuleInfo, ProjectIndex, RouteFact, SettingsFact
 from djvet.index.forms import FormLinker
 from djvet.index.models import ModelLinker
@@ -72,6 +72,25 @@ def _choose_settings(
     if len(settings) == 1:
         return next(iter(settings.values()))
     return None
+
+
+# Settings a Django settings module sets; a module assigning INSTALLED_APPS (not empty) and two more
+# of these is read as settings whatever its file is called (`settings_docker.py`, `_base_settings.py`).
+CORE_SETTINGS = frozenset(
+    {"DATABASES", "SECRET_KEY", "ROOT_URLCONF", "MIDDLEWARE", "DEBUG", "ALLOWED_HOSTS", "TEMPLATES", "WSGI_APPLICATION", "STATIC_URL"}
+)
+
+
+def _looks_like_settings(info: ModuleInfo, settings_names: set[str]) -> bool:
+    """Sets INSTALLED_APPS and two more core settings, or star-imports a settings module and sets
+    one (`settings_test.py`: `from .settings_example import *` then overrides)."""
+    assigned = {t for s in info.statements if s.kind == "assign" for t in s.targets}
+    if any(s.kind == "star-import" and s.module in settings_names for s in info.statements):
+        return bool(assigned & (CORE_SETTINGS | {"INSTALLED_APPS"}))
+    apps = next((s.value for s in info.statements if s.kind == "assign" and "INSTALLED_APPS" in s.targets), None)
+    if apps is None or (isinstance(apps, Seq) and not apps.items):  # django.conf.global_settings: []
+        return False
+    return len(assigned & CORE_SETTINGS) >= 2
 
 
 def _agreed_setting(settings: Mapping[str, SettingsFact], name: str) -> object:
@@ -148,7 +167,12 @@ def build_index(
     settings_names = {name for name, info in modules.items() if "settings" in info.kinds} | {
         name for name in entry_modules if name in modules
     }
+    by_content = {n for n, info in modules.items() if n not in settings_names and _looks_like_settings(info, set())}
+    by_content |= {
+        n for n, info in modules.items() if n not in settings_names and _looks_like_settings(info, settings_names | by_content)
+    }
     settings_modules = {name: reader.read(name) for name in sorted(settings_names)}
+    content_settings = {name: reader.read(name) for name in sorted(by_content)}
     configured = _rooted(settings_module, modules, source_roots) if settings_module else None
     settings = _choose_settings(settings_modules, configured, entry_modules)
     user_label = settings.get("AUTH_USER_MODEL") if settings else _agreed_setting(settings_modules, "AUTH_USER_MODEL")
@@ -177,4 +201,5 @@ def build_index(
         source_roots=source_roots,
         forms=forms,
         user_model=user_model,
+        content_settings=content_settings,
     )

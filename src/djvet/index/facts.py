@@ -300,6 +300,9 @@ class SettingValue:
     from_env: bool = False  # read from the environment; `value` is then the default, if any
     env_var: str | None = None
     conditional: bool = False
+    # a list whose value is UNKNOWN because code run conditionally adds to it: the items it
+    # certainly holds (`if X: MIDDLEWARE.append(...)`); None otherwise
+    at_least: tuple[object, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +333,9 @@ class ProjectIndex:
     source_roots: tuple[str, ...] = ()  # packages that are also sys.path entries (see Resolver)
     forms: Mapping[str, FormFact] = field(default_factory=dict)  # Django ModelForms
     user_model: str | None = None  # AUTH_USER_MODEL resolved (None: set to something djvet cannot read)
+    # modules that read as Django settings by their content (`settings_docker.py`, `_base_settings.py`)
+    # without being named settings or named by an entry point; only DJV5xx judges them
+    content_settings: Mapping[str, SettingsFact] = field(default_factory=dict)
 
     def module_for_path(self, relpath: str) -> ModuleInfo | None:
         name = self.paths.get(relpath)

@@ -8,12 +8,15 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from djvet.index.expr import UNKNOWN, Attr, Bin, Call, Const, Expr, Map, Name, Opaque, Seq, Starred
-from djvet.index.facts import ModuleInfo, SettingsFact, SettingValue
+from djvet.index.facts import FunctionInfo, ModuleInfo, SettingsFact, SettingValue
 from djvet.index.resolve import Resolver
 
 ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
 ENV_READER_CLASSES = frozenset({"environ.Env", "environ.FileAwareEnv", "environs.Env"})
 ENV_FUNCTIONS = frozenset({"decouple.config"})
+# Calls (as written in a function body) that read the environment: a project function making one
+# of them, or named for it (`get_bool_from_env("DEBUG", True)`), is an environment reader too.
+ENV_HELPER_CALLS = frozenset({"os.environ.get", "environ.get", "os.getenv", "os.environ.setdefault"})
 # os.environ.setdefault("DJANGO_SETTINGS_MODULE", "x") and os.environ["DJANGO_SETTINGS_MODULE"] = "x"
 SETTINGS_MODULE_RE = re.compile(r"""DJANGO_SETTINGS_MODULE["']\s*(?:,|\]\s*=)\s*["']([\w.]+)["']""")
 
@@ -53,10 +56,10 @@ class SettingsReader:
         env: dict[str, SettingValue] = {}
         for statement in info.statements:
             if statement.kind == "star-import":
-                for name, value in self._evaluate(statement.module, stack).items():
+                for name, value in self._evaluate(self.rooted(statement.module), stack).items():
                     self._store(env, name, value, statement.conditional)
-            elif statement.kind == "import" and statement.module in self.resolver.modules:
-                source = self._evaluate(statement.module, stack)
+            elif statement.kind == "import" and self.rooted(statement.module) in self.resolver.modules:
+                source = self._evaluate(self.rooted(statement.module), stack)
                 for local, name in statement.names:
                     if name in source:
                         self._store(env, local, source[name], statement.conditional)
@@ -75,6 +78,12 @@ class SettingsReader:
         self._done[module] = env
         return env
 
+    def rooted(self, module: str) -> str:
+        """`core.settings.base` imported inside a source root is `label_studio.core.settings.base`."""
+        if module in self.resolver.modules:
+            return module
+        return next((f"{r}.{module}" for r in self.resolver.source_roots if f"{r}.{module}" in self.resolver.modules), module)
+
     def _store(self, env: dict[str, SettingValue], name: str, value: SettingValue, conditional: bool) -> None:
         if not conditional:
             env[name] = value
@@ -82,6 +91,10 @@ class SettingsReader:
         previous = env.get(name)
         if previous is None:
             env[name] = replace(value, conditional=True)
+        elif _extends(_items(previous), _items(value)):
+            # `if X: MIDDLEWARE.append(...)` / `INSTALLED_APPS += [...]`: unknown, but the items
+            # before certainly stay
+            env[name] = SettingValue(UNKNOWN, value.path, value.line, conditional=True, at_least=_items(previous))
         elif previous.value != value.value or previous.value is UNKNOWN:
             env[name] = SettingValue(UNKNOWN, value.path, value.line, conditional=True)
 
@@ -106,6 +119,10 @@ class SettingsReader:
             return
         args = [self._value(info, a, env, call.line).value for a in call.args]
         current = previous.value
+        # appending to a list known only in part (`at_least`) keeps that part known
+        partial = current is UNKNOWN and previous.at_least is not None and method in ("append", "extend", "insert")
+        if partial:
+            current = previous.at_least
         value: object = UNKNOWN
         if isinstance(current, tuple) and not call.kwargs:
             if method == "append" and len(args) == 1:
@@ -116,6 +133,11 @@ class SettingsReader:
                 items = list(current)
                 items.insert(args[0], args[1])
                 value = tuple(items)
+            elif method == "insert" and len(args) == 2:
+                # `MIDDLEWARE.insert(MIDDLEWARE.index("x") + 1, "y")`: the position is unknown, the items are not
+                added = SettingValue(UNKNOWN, info.path, call.line, conditional=True, at_least=current + (args[1],))
+                self._store(env, name, added, conditional)
+                return
         elif isinstance(current, dict) and method == "update" and len(args) == 1 and isinstance(args[0], dict):
             value = {**current, **args[0]}
         elif isinstance(current, dict) and method == "__setitem__" and len(args) == 2:
@@ -123,6 +145,11 @@ class SettingsReader:
                 value = {**current, args[0]: args[1]}  # REST_FRAMEWORK["X"] = ...
         elif method not in ("append", "extend", "insert", "update", "remove", "pop", "setdefault", "clear", "__setitem__"):
             return  # not a mutation (a logging call, say)
+        if partial:
+            at_least = value if isinstance(value, tuple) else previous.at_least
+            value = SettingValue(UNKNOWN, info.path, call.line, conditional=True, at_least=at_least)  # type: ignore[assignment]
+            self._store(env, name, value, conditional)  # type: ignore[arg-type]
+            return
         self._store(env, name, SettingValue(value, info.path, call.line), conditional)
 
     def _value(self, info: ModuleInfo, expr: Expr, env: Mapping[str, SettingValue], line: int) -> SettingValue:
@@ -138,7 +165,22 @@ class SettingsReader:
         if head in env and env[head].value is ENV_READER:
             return True
         resolved = self.resolver.resolve(info.name, dotted)
-        return resolved in ENV_GETTERS or resolved in ENV_FUNCTIONS or resolved.startswith("os.environ")
+        return (
+            resolved in ENV_GETTERS
+            or resolved in ENV_FUNCTIONS
+            or resolved.startswith("os.environ")
+            or self._env_helper(resolved) is not None
+        )
+
+    def _env_helper(self, qualname: str) -> FunctionInfo | None:
+        """A module-level project function that reads the environment: it calls `os.environ.get`
+        or `os.getenv` itself, or its name says so (`get_env`, `get_bool_from_env`, `env_list`)."""
+        function = self.resolver.functions.get(qualname)  # module-level functions only
+        if function is None:
+            return None
+        if function.calls & ENV_HELPER_CALLS or "env" in function.name.lower().split("_"):
+            return function
+        return None
 
     def _env_read(self, info: ModuleInfo, expr: Expr, env: Mapping[str, SettingValue]) -> SettingValue | None:
         """`os.environ.get("X", default)`, `env("X", default=...)`, `config("X", default=...)`."""
@@ -150,7 +192,12 @@ class SettingsReader:
         first = expr.args[0] if expr.args else None
         var = first.value if isinstance(first, Const) and isinstance(first.value, str) else None
         default_expr = expr.kwarg("default")
-        if default_expr is None and self.resolver.resolve(info.name, dotted) in ENV_GETTERS and len(expr.args) > 1:
+        resolved = self.resolver.resolve(info.name, dotted)
+        helper = self._env_helper(resolved)
+        if default_expr is None and helper is not None and len(helper.args) > 1:
+            # `def get_env(name, default=None)`: the default is the second parameter, by position or name
+            default_expr = expr.args[1] if len(expr.args) > 1 else expr.kwarg(helper.args[1])
+        elif default_expr is None and resolved in ENV_GETTERS and len(expr.args) > 1:
             default_expr = expr.args[1]
         value = self._python(info, default_expr, env, 0) if default_expr is not None else UNKNOWN
         return SettingValue(value, info.path, expr.line, from_env=True, env_var=var)
@@ -211,6 +258,18 @@ def _calls_in(expr: Expr | None, depth: int = 0) -> list[str]:
     if isinstance(expr, Bin):
         return _calls_in(expr.left, depth + 1) + _calls_in(expr.right, depth + 1)
     return []
+
+
+def _items(setting: SettingValue) -> object:
+    """A list setting's items known for certain: all of them, or the `at_least` part."""
+    return setting.value if isinstance(setting.value, tuple) else setting.at_least
+
+
+def _extends(before: object, after: object) -> bool:
+    """`after` is `before` with items added (appended or inserted)."""
+    if not isinstance(before, tuple) or not isinstance(after, tuple) or len(after) <= len(before):
+        return False
+    return all(item in after for item in before)
 
 
 def _hashable(value: object) -> bool:
