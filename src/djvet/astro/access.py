@@ -5,15 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from djvet.engine import ModuleContext
-from djvet.index.facts import ViewFact
+from djvet.index.deps import shared
+from djvet.index.facts import ProjectIndex, ViewFact
 from djvet.index.policy import Classes, Operation, PolicyBook, policy_book, split_words
 
 
 def checks_access(ctx: ModuleContext) -> tuple[PolicyBook, bool]:
     """The policy book, and whether the module holds DRF views or their bases outside tests
-    (a view in a test module is a fixture of the test, not an endpoint)."""
-    book = policy_book(ctx.index)
-    return book, "tests" not in ctx.kinds and ctx.module in book.drf_modules
+    (a view in a test module is a fixture of the test, not an endpoint). The gate is looked up
+    by module (see index.deps), so other files' cached findings do not depend on the whole book."""
+    is_drf = "tests" not in ctx.kinds and bool(shared("drf-modules", ctx.index, _drf_modules).get(ctx.module))
+    return policy_book(ctx.index) if is_drf else _NO_BOOK, is_drf  # type: ignore[return-value]
+
+
+_NO_BOOK = None  # callers read the book only where the gate passed
+
+
+def _drf_modules(index: ProjectIndex) -> dict[str, bool]:
+    return dict.fromkeys(sorted(policy_book(index).drf_modules), True)
 
 
 def short(name: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from astroid import nodes
 
@@ -22,6 +21,7 @@ from djvet.index.templates import (
     find_template,
     loop_reads,
     template_loop_reads,
+    template_relpath,
 )
 from djvet.rule import Hit, Rule
 
@@ -361,7 +361,7 @@ def _template_file(ctx: ModuleContext, name: str) -> TemplateReads | None:
     reads = template_loop_reads(path) if path is not None else None
     if path is None or reads is None:
         return None
-    return TemplateReads(Path(path).relative_to(ctx.index.root).as_posix(), reads)
+    return TemplateReads(template_relpath(ctx.index, path), reads)
 
 
 def _context_object_names(ctx: ModuleContext, view: str, loaded: Loaded) -> set[str]:
