@@ -40,7 +40,8 @@ class Config:
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    fail_on: str = "warning"
+    # not in repr, so not in cache keys: it changes the exit code only
+    fail_on: str = field(default="warning", repr=False)
     settings_module: str | None = None
     # DJV3xx: field names (or fnmatch patterns) to treat as sensitive, or never as sensitive
     sensitive_fields: tuple[str, ...] = ()

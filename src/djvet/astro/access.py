@@ -70,20 +70,19 @@ ANONYMOUS_WRITE_WORDS = frozenset(
         "analytics", "metrics", "telemetry", "beacon", "csp",
     }
 )  # fmt: skip
-_VIEW_MODULES: dict[int, tuple[object, frozenset[str], frozenset[str]]] = {}
-
-
 def defines_views(ctx: ModuleContext, django_only: bool = False) -> bool:
     """The module defines a view (with `django_only`, a Django one: not DRF's)."""
-    cached = _VIEW_MODULES.get(id(ctx.index))
-    if cached is None or cached[0] is not ctx.index:
-        views = ctx.index.views.values()
-        every = frozenset(v.module for v in views)
-        django = frozenset(v.module for v in views if v.kind.startswith("django-"))
-        _VIEW_MODULES.clear()
-        cached = (ctx.index, every, django)
-        _VIEW_MODULES[id(ctx.index)] = cached
-    return ctx.module in (cached[2] if django_only else cached[1])
+    kinds = shared("view-modules", ctx.index, _view_modules).get(ctx.module)
+    return kinds is not None and (not django_only or kinds[1])
+
+
+def _view_modules(index: ProjectIndex) -> dict[str, tuple[bool, bool]]:
+    """Module -> (defines a view, defines a Django view)."""
+    found: dict[str, tuple[bool, bool]] = {}
+    for view in index.views.values():
+        django = found.get(view.module, (True, False))[1] or view.kind.startswith("django-")
+        found[view.module] = (True, django)
+    return found
 
 
 def public_word(book: PolicyBook, view: ViewFact) -> str | None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 ALL = ("*",)  # the key of a whole-mapping read: never a key of the index's str-keyed mappings
+NONEMPTY = ("nonempty",)  # the key of `bool(mapping)`
 Read = tuple[str, object]  # (namespace, key)
 
 MAPPING_FIELDS = ("modules", "paths", "classes", "mros", "models", "serializers", "views", "settings_modules", "app_labels", "forms")
@@ -95,6 +96,10 @@ class TrackedMapping(Mapping[str, Any]):
     def __len__(self) -> int:
         record(self._namespace, ALL)
         return len(self._data)
+
+    def __bool__(self) -> bool:
+        record(self._namespace, NONEMPTY)
+        return bool(self._data)
 
     def keys(self) -> Any:
         record(self._namespace, ALL)
@@ -199,6 +204,37 @@ def shared(label: str, index: ProjectIndex, compute: Callable[[ProjectIndex], T]
     return value  # type: ignore[return-value]
 
 
+class RecordingResolver:
+    """The index's shared Resolver (index.querysets.index_resolver) as a recorded check sees it:
+    each query (`resolve(module, dotted)`, `mro(cls)`...) is a read whose digest is its answer,
+    so a file depends on the names it resolved, not on every module the Resolver was built from."""
+
+    def __init__(self, real: Any, factory: Callable[[ProjectIndex], Any]) -> None:
+        self._real = real
+        # the module-level function that gives this Resolver for an index: a later run calls it
+        self._factory = f"{factory.__module__}:{factory.__qualname__}"
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._real, name)
+        if name in ("classes", "functions"):
+            return TrackedMapping(f"resolver.{name}@{self._factory}", value)
+        if name == "modules":
+            return TrackedMapping("modules", value)
+        if name == "source_roots":
+            record("source_roots", ALL)
+            return value
+        if name.startswith("_") or not callable(value):
+            record("project", ALL)  # an attribute this wrapper does not know: depend on everything
+            return value
+
+        def query(*args: Any) -> Any:
+            key = (name, tuple(frozenset(a) if isinstance(a, set) else a for a in args))
+            record(f"resolver@{self._factory}", key)
+            return value(*args)
+
+        return query
+
+
 # ---- digests of reads, computed on the current index ------------------------------------------
 
 
@@ -290,6 +326,15 @@ class Digests:
 
     def _compute(self, namespace: str, key: object) -> str:
         index = self.index
+        if key == NONEMPTY and (namespace in MAPPING_FIELDS or namespace == "setting"):
+            mapping = getattr(index, namespace) if namespace != "setting" else (index.settings.values if index.settings else {})
+            return value_digest(bool(mapping))
+        if namespace == "modules":
+            # A module's facts are a function of its file's bytes, path and name (and djvet's code,
+            # which is in every entry's key): digest those instead of encoding the facts.
+            if key == ALL:
+                return value_digest(tuple((name, self._module_stamp(name)) for name in index.modules))
+            return value_digest(self._module_stamp(key) if isinstance(key, str) and key in index.modules else MISSING)
         if namespace in MAPPING_FIELDS:
             return self._mapping(getattr(index, namespace), key)
         if namespace in WHOLE_FIELDS:
@@ -305,6 +350,18 @@ class Digests:
             return self.template_digest()
         if namespace == "project":
             return self.project_digest()
+        if namespace.startswith("resolver"):
+            kind, _, factory_name = namespace.partition("@")
+            factory = _find_function(factory_name)
+            if factory is None or kind not in ("resolver", "resolver.classes", "resolver.functions"):
+                return "unknown"
+            resolver: Any = factory(index)
+            if kind != "resolver":
+                return self._mapping(getattr(resolver, kind.partition(".")[2]), key)
+            if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[0], str) and not key[0].startswith("_")):
+                return "unknown"
+            method = getattr(resolver, key[0], None)
+            return value_digest(method(*key[1])) if callable(method) else "unknown"
         if namespace.startswith("shared:"):
             compute = _find_function(namespace[len("shared:") :])
             if compute is None:
@@ -312,12 +369,18 @@ class Digests:
             return self._mapping_or_value(shared("", index, compute), key)
         return "unknown"
 
+    def _module_stamp(self, name: str) -> tuple[str, str, bool, str]:
+        info = self.index.modules[name]
+        return (info.path, info.name, info.is_package, self.file_hash(name))
+
     def _mapping_or_value(self, value: object, key: object) -> str:
         if isinstance(value, Mapping) and key != ALL:
             return self._mapping(value, key)
         return value_digest(value)
 
     def _mapping(self, mapping: Mapping[str, Any], key: object) -> str:
+        if key == NONEMPTY:
+            return value_digest(bool(mapping))
         if key == ALL:
             return value_digest(mapping)
         return value_digest(mapping.get(key, MISSING) if isinstance(key, str) else MISSING)  # type: ignore[arg-type]
