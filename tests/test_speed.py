@@ -288,3 +288,28 @@ def test_shared_results_are_read_by_key_and_recomputed_for_validation(bookshop):
     assert project.digests.still_valid(stamped)
     changed = tuple((ns, key, "0" * 32) for ns, key, _ in stamped)
     assert not project.digests.still_valid(changed)
+
+
+def test_the_pylint_plugin_reuses_the_cache_of_djvet_check(bookshop, capsys, monkeypatch):
+    from astroid.builder import AstroidBuilder
+    from astroid.manager import AstroidManager
+    from pylint.testutils import UnittestLinter
+
+    import djvet.index.build as build
+    import djvet.runner as runner
+    from djvet.catalog import default_catalog
+    from djvet.pylint import Analysis
+
+    report = json.loads(check_json(capsys))
+    expected = [(f["line"], f["code"], f["message"]) for f in report["findings"] if f["path"] == "catalog/views.py"]
+    assert expected  # the file has findings to reuse
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the plugin must not parse project files or build trees a warm cache holds")
+
+    monkeypatch.setattr(build, "collect_file", boom)
+    monkeypatch.setattr(runner, "build_tree", boom)
+    module = AstroidBuilder(AstroidManager()).file_build(str(bookshop / "catalog/views.py"), "catalog.views")
+    result = Analysis(UnittestLinter(), default_catalog()).analyze(module)
+    assert [(f.line, f.code, f.message) for f in result.findings] == expected
+    assert result.errors == []

@@ -259,15 +259,29 @@ class Unhashable(Exception):
     pass
 
 
+_FIELD_NAMES: dict[type, tuple[bytes, tuple[str, ...]]] = {}
+_SCALARS = (str, int, float, bool, bytes, type(None))
+
+
 def _encode(value: object, out: list[bytes]) -> None:
     """A canonical, process-independent encoding (sets sorted: their order varies with the hash seed)."""
-    if value is None or isinstance(value, (bool, int, float, str, bytes)):
-        out.append(f"{type(value).__name__}:{value!r};".encode("utf-8", "backslashreplace"))
-    elif isinstance(value, (tuple, list)):
-        out.append(f"{type(value).__name__}[{len(value)}".encode())
-        for item in value:
+    kind = type(value)
+    if kind in _SCALARS:
+        out.append(repr(value).encode("utf-8", "backslashreplace") + b";")
+        out.append(kind.__name__.encode())
+    elif kind is tuple or kind is list:
+        out.append(b"[" if kind is list else b"(")
+        for item in value:  # type: ignore[attr-defined]
             _encode(item, out)
-        out.append(b"]")
+        out.append(b"]" if kind is list else b")")
+    elif kind in _FIELD_NAMES or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        spec = _FIELD_NAMES.get(kind)
+        if spec is None:
+            spec = _FIELD_NAMES[kind] = (f"{kind.__module__}.{kind.__qualname__}(".encode(), tuple(f.name for f in dataclasses.fields(value)))  # type: ignore[arg-type]
+        out.append(spec[0])
+        for name in spec[1]:
+            _encode(getattr(value, name), out)
+        out.append(b")")
     elif isinstance(value, (frozenset, set)):
         parts = []
         for item in value:
@@ -282,17 +296,19 @@ def _encode(value: object, out: list[bytes]) -> None:
             _encode(key, out)
             _encode(item, out)
         out.append(b"]")
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out.append(f"{type(value).__module__}.{type(value).__qualname__}(".encode())
-        for f in dataclasses.fields(value):
-            _encode(getattr(value, f.name), out)
-        out.append(b")")
+    elif isinstance(value, (tuple, list)):  # NamedTuple and other subclasses
+        out.append(f"{kind.__name__}[{len(value)}".encode())
+        for item in value:
+            _encode(item, out)
+        out.append(b"]")
+    elif isinstance(value, _SCALARS):  # str and int subclasses (enums)
+        out.append(f"{kind.__name__}:{value!r};".encode("utf-8", "backslashreplace"))
     elif isinstance(value, (PurePath, Enum)):
-        out.append(f"{type(value).__name__}:{value!s};".encode("utf-8", "backslashreplace"))
+        out.append(f"{kind.__name__}:{value!s};".encode("utf-8", "backslashreplace"))
     elif repr(value) == "UNKNOWN":
         out.append(b"UNKNOWN;")
     else:
-        raise Unhashable(type(value).__name__)
+        raise Unhashable(kind.__name__)
 
 
 def value_digest(value: object) -> str:
