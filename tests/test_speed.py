@@ -16,6 +16,7 @@ import pytest
 from djvet.cache import DIRNAME, MAGIC, Cache, code_stamp
 from djvet.cli import main
 from djvet.runner import Project, check_paths
+from test_cache import check_json
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "projects"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -28,13 +29,6 @@ def bookshop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(root)
     monkeypatch.delenv("DJVET_NO_CACHE", raising=False)
     return root
-
-
-def check_json(capsys: pytest.CaptureFixture[str], *extra: str) -> str:
-    code = main(["check", ".", "--format", "json", "--no-timing", "--fail-on", "never", *extra])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return out
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> None:

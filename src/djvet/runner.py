@@ -27,7 +27,7 @@ from djvet.index.discover import (
     python_file_names,
     relpath,
 )
-from djvet.index.source import MAX_FILE_BYTES, SourceError, decode_source, parse_source, syntax_message
+from djvet.index.source import SourceError, parse_source, read_source_bytes, syntax_message
 
 if TYPE_CHECKING:
     from astroid import nodes
@@ -103,18 +103,6 @@ def catalog_fingerprint() -> str:
         return fingerprint((p.name, sha256_bytes(p.read_bytes())) for p in catalog_dir().glob("*.yaml"))
     except OSError:
         return "unreadable"
-
-
-def read_file(path: Path) -> tuple[bytes, str]:
-    """A file's bytes and text, read once (its content hash and its check see the same bytes)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(f"skipped: {size // 1024} KiB is larger than the {MAX_FILE_BYTES // 1024} KiB limit for one file")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
-    return data, decode_source(data)
 
 
 def _hash_file(name: str) -> str:
@@ -267,10 +255,10 @@ class Project:
         hit, value = self.cache.get("findings", *address)
         if not (hit and _is_entry(value)):
             return None
-        stamped, findings, errors = value  # type: ignore[misc]
-        if not self.digests.still_valid(stamped):
+        assert isinstance(value, tuple)  # checked by _is_entry
+        if not self.digests.still_valid(value[0]):
             return None
-        return list(findings), list(errors)
+        return list(value[1]), list(value[2])
 
     def store_result(self, path: Path, findings: list[Finding], errors: list[FileError], stamp: Stamp | None) -> None:
         if self.cache is None or stamp is None or any(e.internal for e in errors):
@@ -296,7 +284,7 @@ class Project:
         shown = display_path(path)
         try:
             try:
-                data, text = read_file(path)
+                data, text = read_source_bytes(path)
             finally:
                 if self.cache is not None:
                     self.hashes.pop(relpath(path, self.root), None)

@@ -252,7 +252,7 @@ def _find_function(name: str) -> Callable[[ProjectIndex], object] | None:
             value = getattr(value, part)
     except (ImportError, AttributeError):
         return None
-    return value if callable(value) else None  # type: ignore[return-value]
+    return value if callable(value) else None
 
 
 class Unhashable(Exception):
@@ -399,7 +399,7 @@ class Digests:
             return value_digest(bool(mapping))
         if key == ALL:
             return value_digest(mapping)
-        return value_digest(mapping.get(key, MISSING) if isinstance(key, str) else MISSING)  # type: ignore[arg-type]
+        return value_digest(mapping.get(key, MISSING) if isinstance(key, str) else MISSING)
 
     def stamp(self, reads: Iterable[Read]) -> tuple[tuple[str, object, str], ...]:
         """The reads with their digests, in a stable order (for the cache entry)."""

@@ -209,11 +209,13 @@ def string_items(expr: Expr | None) -> tuple[str, ...] | None:
     return None
 
 
-def _pickle_by_fields(namespace: dict[str, object]) -> None:
-    """Pickle each frozen dataclass here as (class, field values): loading calls the constructor
-    instead of the generic slots `__setstate__`, which took most of a warm index load."""
+def pickle_by_fields(namespace: dict[str, object]) -> None:
+    """Pickle each frozen dataclass defined in a module (its `globals()`) as (class, field values):
+    loading calls the constructor instead of the generic slots `__setstate__`, which took most of
+    a warm index load."""
+    module = namespace["__name__"]
     for value in list(namespace.values()):
-        if isinstance(value, type) and value.__module__ == __name__ and is_dataclass(value):
+        if isinstance(value, type) and value.__module__ == module and is_dataclass(value):
             names = tuple(f.name for f in fields(value))
 
             def reduce(self: object, names: tuple[str, ...] = names) -> tuple[object, tuple[object, ...]]:
@@ -222,4 +224,4 @@ def _pickle_by_fields(namespace: dict[str, object]) -> None:
             value.__reduce__ = reduce  # type: ignore[method-assign]
 
 
-_pickle_by_fields(globals())
+pickle_by_fields(globals())

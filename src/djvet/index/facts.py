@@ -4,9 +4,9 @@ so they pickle (for jobs and the on-disk cache) and outlive the trees they came 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 
-from djvet.index.expr import UNKNOWN, Expr
+from djvet.index.expr import UNKNOWN, Expr, pickle_by_fields
 
 __all__ = [
     "UNKNOWN",
@@ -342,17 +342,4 @@ class ProjectIndex:
         return None
 
 
-def _pickle_by_fields(namespace: dict[str, object]) -> None:
-    """Pickle each frozen dataclass here as (class, field values): loading calls the constructor
-    instead of the generic slots `__setstate__`, which took most of a warm index load."""
-    for value in list(namespace.values()):
-        if isinstance(value, type) and value.__module__ == __name__ and is_dataclass(value):
-            names = tuple(f.name for f in fields(value))
-
-            def reduce(self: object, names: tuple[str, ...] = names) -> tuple[object, tuple[object, ...]]:
-                return (type(self), tuple(getattr(self, n) for n in names))
-
-            value.__reduce__ = reduce  # type: ignore[method-assign]
-
-
-_pickle_by_fields(globals())
+pickle_by_fields(globals())
