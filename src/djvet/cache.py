@@ -6,16 +6,21 @@ Deliberately simple and always correct:
   changes, so the folder stays as large as the project;
 - a write is a temp file + `os.replace`, so two processes sharing the folder never see a torn entry;
 - a read that fails in any way (missing, truncated, garbage, another version, another key, a
-  pickle that does not load) is a miss, never trusted;
+  pickle that does not load) is a miss, never trusted; entries are unpickled with an allow-list
+  (djvet's own data classes and a few builtins), so a planted file cannot run code;
+- after a run, the oldest entries beyond a bound (about twice the project's file count) and
+  left-over temporary files are removed, so the folder does not grow with every edit;
 - a folder that cannot be created or written means running without a cache, silently.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
+import io
 import os
 import pickle
-import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -103,7 +108,7 @@ class Cache:
             header = MAGIC + self.version + b"\n" + key.encode("ascii") + b"\n"
             if not data.startswith(header):
                 return False, None
-            return True, pickle.loads(data[len(header) :])
+            return True, _SafeUnpickler(io.BytesIO(data[len(header) :])).load()
         except Exception:  # corrupt, truncated, foreign: a miss, never trusted
             return False, None
 
@@ -120,7 +125,45 @@ class Cache:
             pass
 
 
+    def prune(self, keep: int, stale_seconds: float = 3600.0) -> None:
+        """Keep the `keep` most recently written entries; remove temporary files a killed process
+        left behind (older than `stale_seconds`: a live writer's are seconds old)."""
+        try:
+            entries = []
+            now = time.time()
+            with os.scandir(self.directory) as scan:
+                for item in scan:
+                    if item.name.endswith(".pickle"):
+                        entries.append((item.stat().st_mtime_ns, item.name))
+                    elif item.name.startswith(".tmp-") and now - item.stat().st_mtime > stale_seconds:
+                        os.unlink(item.path)
+            entries.sort(reverse=True)
+            for _, name in entries[keep:]:
+                os.unlink(self.directory / name)
+        except OSError:  # another process pruning at the same time, a read-only folder
+            pass
+
+
+_ALLOWED_BUILTINS = frozenset({("builtins", "frozenset"), ("builtins", "set"), ("builtins", "slice"), ("builtins", "complex")})
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    """Loads only what djvet writes: its own classes (constructing a frozen data class runs no
+    code of the file's choosing) and the UNKNOWN marker; anything else is a foreign file."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) in _ALLOWED_BUILTINS:
+            return super().find_class(module, name)
+        if module.startswith("djvet.") and "." not in name:
+            value = getattr(importlib.import_module(module), name)
+            if isinstance(value, type) or (module, name) == ("djvet.index.expr", "UNKNOWN"):
+                return value
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a djvet cache file")
+
+
 def _write_atomic(directory: Path, name: str, payload: bytes) -> None:
+    import tempfile
+
     fd, temp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from djvet.finding import CONFIDENCES, SEVERITIES
 
 CODE_RE = re.compile(r"^DJV[1-8]\d\d$")
@@ -149,6 +147,8 @@ def load_catalog(directory: Path | None = None) -> dict[str, RuleMeta]:
     directory = directory or catalog_dir()
     rules: dict[str, RuleMeta] = {}
     names: dict[str, str] = {}
+    import yaml  # here, not at the top: a warm `djvet check` never parses the catalog
+
     for path in sorted(directory.glob("*.yaml")):
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import NoReturn
 from pathlib import Path
 
@@ -31,7 +31,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _jobs(value: str) -> str:
+    if value == "auto" or (value.isdigit() and int(value) >= 1):
+        return value
+    raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more) or 'auto'; got {value!r}")
+
+
+def _parser(review_arguments: bool = True) -> argparse.ArgumentParser:
+    """`review_arguments=False` leaves out `djvet review`'s own options (importing the review
+    package costs more than a warm `djvet check`)."""
     parser = _Parser(prog="djvet", description="Static analysis for Django and DRF projects.")
     parser.add_argument("--version", action="version", version=f"djvet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -48,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--write-baseline", type=Path, default=None, help="record today's findings in this file")
     check.add_argument("--no-timing", action="store_true", help="write 0 as summary.seconds, for byte-identical output")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write .djvet_cache/ (also: DJVET_NO_CACHE=1)")
+    check.add_argument("-j", "--jobs", type=_jobs, default=None, help="worker processes: a number or 'auto' (default: [tool.djvet] jobs, else 1)")
 
     fix = sub.add_parser("fix", help="apply the fixes of fixable findings")
     fix.add_argument("paths", nargs="*", type=Path, default=[Path(".")])
@@ -60,9 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     fix.add_argument("--no-cache", action="store_true", help="neither read nor write .djvet_cache/ (also: DJVET_NO_CACHE=1)")
 
     review = sub.add_parser("review", help="review a project: scope, memory, context, analysis, guidance, report")
-    from djvet.review.command import add_arguments as add_review_arguments
+    if review_arguments:
+        from djvet.review.command import add_arguments as add_review_arguments
 
-    add_review_arguments(review)
+        add_review_arguments(review)
 
     endpoints = sub.add_parser("endpoints", help="list every route with its methods, authentication and permissions")
     endpoints.add_argument("path", nargs="?", type=Path, default=Path("."), help="a folder or file of the project")
@@ -84,7 +94,8 @@ def _fail(message: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(review_arguments=not argv or argv[0] not in ("check", "rules", "explain", "endpoints", "fix")).parse_args(argv)
     try:
         if args.command == "check":
             return _check(args)
@@ -151,20 +162,32 @@ def _check(args: argparse.Namespace) -> int:
         "fail_on": args.fail_on,
         "settings_module": args.settings_module,
     }
-    report = check_paths(args.paths, options, cache=not args.no_cache)
+    report = check_paths(args.paths, options, cache=not args.no_cache, jobs=args.jobs)
     if args.write_baseline is not None:
         write_baseline(args.write_baseline, report.findings)
     if args.baseline is not None:
         report.findings = apply_baseline(args.baseline, report.findings)
     if args.no_timing:
         report.seconds = 0.0
-    catalog = default_catalog()
-    _write(FORMATS[args.format](report, catalog), utf8=args.format in ("json", "sarif"))
+    _write(FORMATS[args.format](report, LazyCatalog()), utf8=args.format in ("json", "sarif"))
     for error in report.errors:
         print(f"{error.path}: {error.message}", file=sys.stderr)
     if args.format == "text":
         print(render_summary(report), file=sys.stderr)
     return exit_code(report, report.fail_on)
+
+
+class LazyCatalog(Mapping[str, RuleMeta]):
+    """The catalog, parsed only when a renderer reads it (SARIF does; text and JSON do not)."""
+
+    def __getitem__(self, code: str) -> RuleMeta:
+        return default_catalog()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(default_catalog())
+
+    def __len__(self) -> int:
+        return len(default_catalog())
 
 
 def _fix(args: argparse.Namespace) -> int:

@@ -9,12 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from typing import TYPE_CHECKING
 
-from djvet.catalog import RuleMeta
+if TYPE_CHECKING:
+    from djvet.catalog import RuleMeta
 
 FAIL_ON = ("error", "warning", "info", "never")
 KEYS = (
@@ -26,6 +24,7 @@ KEYS = (
     "settings-module",
     "sensitive-fields",
     "not-sensitive-fields",
+    "jobs",
 )
 # a model field name, or an fnmatch pattern over field names (`*_pin`)
 FIELD_PATTERN_RE = re.compile(r"^[A-Za-z0-9_*?\[\]!-]+$")
@@ -41,12 +40,16 @@ class Config:
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    fail_on: str = "warning"
+    # not in repr, so not in cache keys: it changes the exit code only
+    fail_on: str = field(default="warning", repr=False)
     settings_module: str | None = None
     # DJV3xx: field names (or fnmatch patterns) to treat as sensitive, or never as sensitive
     sensitive_fields: tuple[str, ...] = ()
     not_sensitive_fields: tuple[str, ...] = ()
     source: str | None = None  # the pyproject.toml it came from
+    # worker processes for `djvet check`: a number or "auto"; not in repr, so not in cache keys
+    # (the output is the same for any number)
+    jobs: int | str | None = field(default=None, repr=False, compare=False)
 
     def merged(self, **overrides: object) -> Config:
         """Command-line options: select and fail-on replace, ignore and exclude extend."""
@@ -112,6 +115,11 @@ def parse_config(data: Mapping[str, object], where: str) -> Config:
         config = replace(
             config, not_sensitive_fields=_field_patterns(f"{where} not-sensitive-fields", data["not-sensitive-fields"])
         )
+    if "jobs" in data:
+        value = data["jobs"]
+        if not (value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1)):
+            raise ConfigError(f"{where} jobs: expected a number of processes (1 or more) or \"auto\"; got {value!r}")
+        config = replace(config, jobs=value)
     return config
 
 
@@ -123,6 +131,10 @@ def _djvet_table(path: Path) -> object | None:
         raise ConfigError(f"{_shown(path)}: cannot read: {exc}") from None
     if "djvet" not in text:  # cheap gate: most pyproject.toml files never mention djvet
         return None
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -113,7 +113,9 @@ class Analysis:
     def project(self, root: Path) -> Project | ConfigError:
         if root not in self.projects:
             try:
-                self.projects[root] = open_project(root, {})
+                # The same .djvet_cache/ as `djvet check`: the index is rebuilt from cached per-file
+                # facts, so linting one file of a large project does not re-read the whole project.
+                self.projects[root] = open_project(root, {}, cache=True)
             except ConfigError as exc:
                 self.projects[root] = exc
         return self.projects[root]
@@ -136,6 +138,11 @@ class Analysis:
         if module.file_bytes is not None and not is_on_disk(path, text):
             # An editor's unsaved buffer (--from-stdin): the index must see it instead of the file.
             project = open_project(root, {}, overrides={relpath(path, root): text})
+        elif project.cache is not None and module.name == project.index.paths.get(relpath(path, root), module.name):
+            cached = project.cached_result(path)  # what `djvet check` found for these bytes, still valid
+            if cached is not None:
+                wanted = {r.meta.code for r in project.rules if self.is_wanted(r)}
+                return ModuleResult(findings=[f for f in cached[0] if f.code in wanted], errors=cached[1])
         ctx = project.context(path, text, shown)
         rules = [r for r in project.rules if self.is_wanted(r) and r.applies_to(ctx)]
         if not rules:

@@ -5,15 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from djvet.engine import ModuleContext
-from djvet.index.facts import ViewFact
+from djvet.index.deps import shared
+from djvet.index.facts import ProjectIndex, ViewFact
 from djvet.index.policy import Classes, Operation, PolicyBook, policy_book, split_words
 
 
 def checks_access(ctx: ModuleContext) -> tuple[PolicyBook, bool]:
     """The policy book, and whether the module holds DRF views or their bases outside tests
-    (a view in a test module is a fixture of the test, not an endpoint)."""
-    book = policy_book(ctx.index)
-    return book, "tests" not in ctx.kinds and ctx.module in book.drf_modules
+    (a view in a test module is a fixture of the test, not an endpoint). The gate is looked up
+    by module (see index.deps), so other files' cached findings do not depend on the whole book."""
+    is_drf = "tests" not in ctx.kinds and bool(shared("drf-modules", ctx.index, _drf_modules).get(ctx.module))
+    return policy_book(ctx.index) if is_drf else _NO_BOOK, is_drf  # type: ignore[return-value]
+
+
+_NO_BOOK = None  # callers read the book only where the gate passed
+
+
+def _drf_modules(index: ProjectIndex) -> dict[str, bool]:
+    return dict.fromkeys(sorted(policy_book(index).drf_modules), True)
 
 
 def short(name: str) -> str:
@@ -61,20 +70,19 @@ ANONYMOUS_WRITE_WORDS = frozenset(
         "analytics", "metrics", "telemetry", "beacon", "csp",
     }
 )  # fmt: skip
-_VIEW_MODULES: dict[int, tuple[object, frozenset[str], frozenset[str]]] = {}
-
-
 def defines_views(ctx: ModuleContext, django_only: bool = False) -> bool:
     """The module defines a view (with `django_only`, a Django one: not DRF's)."""
-    cached = _VIEW_MODULES.get(id(ctx.index))
-    if cached is None or cached[0] is not ctx.index:
-        views = ctx.index.views.values()
-        every = frozenset(v.module for v in views)
-        django = frozenset(v.module for v in views if v.kind.startswith("django-"))
-        _VIEW_MODULES.clear()
-        cached = (ctx.index, every, django)
-        _VIEW_MODULES[id(ctx.index)] = cached
-    return ctx.module in (cached[2] if django_only else cached[1])
+    kinds = shared("view-modules", ctx.index, _view_modules).get(ctx.module)
+    return kinds is not None and (not django_only or kinds[1])
+
+
+def _view_modules(index: ProjectIndex) -> dict[str, tuple[bool, bool]]:
+    """Module -> (defines a view, defines a Django view)."""
+    found: dict[str, tuple[bool, bool]] = {}
+    for view in index.views.values():
+        django = found.get(view.module, (True, False))[1] or view.kind.startswith("django-")
+        found[view.module] = (True, django)
+    return found
 
 
 def public_word(book: PolicyBook, view: ViewFact) -> str | None:

@@ -14,6 +14,7 @@ from astroid import nodes
 from djvet.astro.exprs import dotted, to_expr
 from djvet.astro.querysets import enclosing_function, find_local_value, loaded_by
 from djvet.engine import ModuleContext
+from djvet.index.deps import shared
 from djvet.index.expr import Call, Name
 from djvet.index.facts import ProjectIndex
 from djvet.index.querysets import (
@@ -122,7 +123,6 @@ def is_test_support(relpath: str) -> bool:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_WORDS: dict[int, tuple[ProjectIndex, frozenset[str]]] = {}
 
 
 def mentions_querysets(ctx: ModuleContext) -> bool:
@@ -133,9 +133,10 @@ def mentions_querysets(ctx: ModuleContext) -> bool:
 
 
 def _queryset_words(index: ProjectIndex) -> frozenset[str]:
-    cached = _WORDS.get(id(index))
-    if cached is not None and cached[0] is index:
-        return cached[1]
+    return shared("queryset-words", index, _collect_queryset_words)
+
+
+def _collect_queryset_words(index: ProjectIndex) -> frozenset[str]:
     words = {"queryset", "get_queryset", *(model.name for model in index.models.values())}
     helpers = set()
     for module in index.modules.values():
@@ -149,10 +150,7 @@ def _queryset_words(index: ProjectIndex) -> frozenset[str]:
         for local, target in module.imports.items():
             if local not in words and resolver.canonical(target) in targets:
                 words.add(local)
-    if len(_WORDS) > 8:
-        _WORDS.clear()
-    _WORDS[id(index)] = (index, frozenset(words))
-    return _WORDS[id(index)][1]
+    return frozenset(words)
 
 
 def is_management_command(relpath: str) -> bool:

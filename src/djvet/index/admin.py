@@ -8,6 +8,7 @@ import ast
 from dataclasses import dataclass, replace
 
 from djvet.index.bodies import function_node, own_nodes
+from djvet.index.deps import shared
 from djvet.index.expr import Attr, Bin, Call, Const, Expr, Name, Seq, literal, to_expr
 from djvet.index.facts import FunctionInfo, ProjectIndex, Statement
 from djvet.index.querysets import (
@@ -42,15 +43,13 @@ class Changelist:
     get_queryset_line: int | None
 
 
-_REGISTRATIONS: dict[int, tuple[ProjectIndex, dict[str, tuple[str, ...]]]] = {}
-
-
 def registrations(index: ProjectIndex) -> dict[str, tuple[str, ...]]:
     """Admin class -> the models it is registered for (`@admin.register(...)` or
     `<site>.register(Model, Admin)` at the top level of any module)."""
-    cached = _REGISTRATIONS.get(id(index))
-    if cached is not None and cached[0] is index:
-        return cached[1]
+    return shared("admin-registrations", index, _registrations)
+
+
+def _registrations(index: ProjectIndex) -> dict[str, tuple[str, ...]]:
     resolver = index_resolver(index)
     found: dict[str, list[str]] = {}
 
@@ -73,11 +72,7 @@ def registrations(index: ProjectIndex) -> dict[str, tuple[str, ...]]:
             admin = call.arg(1, "admin_class")
             if call.func.dotted.endswith(".register") and isinstance(admin, Name):
                 found.setdefault(resolver.resolve(module.name, admin.dotted), []).extend(models_of(module.name, call.arg(0)))
-    result = {admin: tuple(dict.fromkeys(models)) for admin, models in found.items()}
-    if len(_REGISTRATIONS) > 8:
-        _REGISTRATIONS.clear()
-    _REGISTRATIONS[id(index)] = (index, result)
-    return result
+    return {admin: tuple(dict.fromkeys(models)) for admin, models in found.items()}
 
 
 def _outside_bases(index: ProjectIndex, admin: str) -> list[str]:

@@ -9,6 +9,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+from djvet.index.deps import record, untracked
 from djvet.index.facts import FunctionInfo, ProjectIndex
 from djvet.index.source import SourceError, parse_source, read_source
 
@@ -17,6 +18,7 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def _caches(index: ProjectIndex) -> tuple[dict[str, str | None], dict[str, ast.Module | None]]:
+    index = untracked(index)  # one cache for every file's check; each read is recorded below
     entry = _SOURCES.get(id(index))
     if entry is None or entry[0] is not index:
         _SOURCES.clear()
@@ -27,6 +29,8 @@ def _caches(index: ProjectIndex) -> tuple[dict[str, str | None], dict[str, ast.M
 
 def module_text(index: ProjectIndex, module: str) -> str | None:
     """A project module's text, read once per index (every rule that reads bodies shares it)."""
+    record("text", module)  # the caller's findings depend on this file's text
+    index = untracked(index)
     texts, _ = _caches(index)
     if module not in texts:
         info = index.modules.get(module)
@@ -42,6 +46,8 @@ def module_text(index: ProjectIndex, module: str) -> str | None:
 
 def module_tree(index: ProjectIndex, module: str) -> ast.Module | None:
     """A project module parsed with `ast`, once per index; None when unreadable."""
+    record("text", module)
+    index = untracked(index)
     _, trees = _caches(index)
     if module not in trees:
         text = module_text(index, module)

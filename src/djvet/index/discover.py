@@ -50,12 +50,25 @@ def is_pruned(name: str, folder: Path) -> bool:
 
 def iter_python_files(root: Path) -> Iterator[Path]:
     """Every .py file below root, sorted, outside hidden folders, virtualenvs and node_modules."""
+    for path in python_file_names(str(root)):
+        yield Path(path)
+
+
+def python_file_names(root: str) -> list[str]:
+    """iter_python_files as strings, in the same order (the cache's warm path walks with this: it
+    is several times faster than building Path objects)."""
+    found = []
+    join = os.path.join
     for dirpath, dirnames, filenames in os.walk(root):
-        folder = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not is_pruned(d, folder / d))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not (d.startswith(".") or d in PRUNED_DIRS or os.path.isfile(join(dirpath, d, "pyvenv.cfg")))
+        )
         for filename in sorted(filenames):
             if filename.endswith(".py") and not filename.startswith("."):
-                yield folder / filename
+                found.append(join(dirpath, filename))
+    return found
 
 
 def relpath(path: Path, root: Path) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Union
 
 MAX_DEPTH = 40
@@ -207,3 +207,21 @@ def string_items(expr: Expr | None) -> tuple[str, ...] | None:
     if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
         return value
     return None
+
+
+def pickle_by_fields(namespace: dict[str, object]) -> None:
+    """Pickle each frozen dataclass defined in a module (its `globals()`) as (class, field values):
+    loading calls the constructor instead of the generic slots `__setstate__`, which took most of
+    a warm index load."""
+    module = namespace["__name__"]
+    for value in list(namespace.values()):
+        if isinstance(value, type) and value.__module__ == module and is_dataclass(value):
+            names = tuple(f.name for f in fields(value))
+
+            def reduce(self: object, names: tuple[str, ...] = names) -> tuple[object, tuple[object, ...]]:
+                return (type(self), tuple(getattr(self, n) for n in names))
+
+            value.__reduce__ = reduce  # type: ignore[method-assign]
+
+
+pickle_by_fields(globals())

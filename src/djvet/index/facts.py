@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from djvet.index.expr import UNKNOWN, Expr
+from djvet.index.expr import UNKNOWN, Expr, pickle_by_fields
 
 __all__ = [
     "UNKNOWN",
@@ -346,3 +346,6 @@ class ProjectIndex:
             if model.label.lower() == label.lower():
                 return model
         return None
+
+
+pickle_by_fields(globals())

@@ -224,6 +224,23 @@ class ViewPolicy:
         return tuple(dict.fromkeys(op.method for op in self.operations))
 
 
+_POLICY_RESOLVERS: dict[int, tuple[ProjectIndex, Resolver]] = {}
+
+
+def policy_resolver(index: ProjectIndex) -> Resolver:
+    """The book's Resolver (without source roots), one per index; a recorded check sees each of
+    its queries as a read (see index.deps)."""
+    from djvet.index.deps import RecordingResolver, TrackedIndex, untracked
+
+    real = untracked(index)
+    cached = _POLICY_RESOLVERS.get(id(real))
+    if cached is None or cached[0] is not real:
+        _POLICY_RESOLVERS.clear()
+        cached = (real, Resolver(real.modules))
+        _POLICY_RESOLVERS[id(real)] = cached
+    return RecordingResolver(cached[1], policy_resolver) if type(index) is TrackedIndex else cached[1]  # type: ignore[return-value]
+
+
 # ---- the policy book: one per index ----------------------------------------------------------
 
 
@@ -232,7 +249,7 @@ class PolicyBook:
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self.resolver = Resolver(index.modules)
+        self.resolver = policy_resolver(index)
         self._policies: dict[str, ViewPolicy] = {}
         self._access: dict[tuple[str, str], str] = {}
         self.routed = {r.view for r in index.routes if r.view}

@@ -346,12 +346,15 @@ _RESOLVERS: dict[int, tuple[ProjectIndex, object]] = {}
 
 def index_resolver(index: ProjectIndex):  # type: ignore[no-untyped-def]
     """One Resolver per index (rules resolve names written in function bodies with it)."""
+    from djvet.index.deps import RecordingResolver, TrackedIndex, untracked
     from djvet.index.resolve import Resolver
 
-    cached = _RESOLVERS.get(id(index))
-    if cached is None or cached[0] is not index:
+    real = untracked(index)
+    cached = _RESOLVERS.get(id(real))
+    if cached is None or cached[0] is not real:
         if len(_RESOLVERS) > 8:
             _RESOLVERS.clear()
-        cached = (index, Resolver(index.modules, index.source_roots))
-        _RESOLVERS[id(index)] = cached
-    return cached[1]
+        cached = (real, Resolver(real.modules, real.source_roots))
+        _RESOLVERS[id(real)] = cached
+    # a recorded check sees each query as a read (see index.deps)
+    return RecordingResolver(cached[1], index_resolver) if type(index) is TrackedIndex else cached[1]

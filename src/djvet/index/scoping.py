@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from djvet.index.deps import shared
 from djvet.index.endpoints import Endpoint, iter_endpoints
 from djvet.index.expr import UNKNOWN, Attr, Call, Expr, Name
 from djvet.index.facts import FieldFact, ModelFact, ProjectIndex
@@ -186,20 +187,16 @@ def objects_open_by_design(book: PolicyBook, op: Operation) -> bool:
 
 # ---- route logins of Django views ---------------------------------------------------------------
 
-_ROUTES: dict[int, tuple[ProjectIndex, dict[str, list[Endpoint]]]] = {}
-
-
 def _endpoints_by_view(index: ProjectIndex) -> dict[str, list[Endpoint]]:
-    cached = _ROUTES.get(id(index))
-    if cached is None or cached[0] is not index:
-        found: dict[str, list[Endpoint]] = {}
-        for endpoint in iter_endpoints(index):
-            if endpoint.view is not None:
-                found.setdefault(endpoint.view, []).append(endpoint)
-        _ROUTES.clear()
-        cached = (index, found)
-        _ROUTES[id(index)] = cached
-    return cached[1]
+    return shared("endpoints-by-view", index, _collect_endpoints_by_view)
+
+
+def _collect_endpoints_by_view(index: ProjectIndex) -> dict[str, list[Endpoint]]:
+    found: dict[str, list[Endpoint]] = {}
+    for endpoint in iter_endpoints(index):
+        if endpoint.view is not None:
+            found.setdefault(endpoint.view, []).append(endpoint)
+    return found
 
 
 def route_decorators(index: ProjectIndex, view: str) -> tuple[tuple[str, ...], ...]:

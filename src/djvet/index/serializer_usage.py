@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from djvet.index.deps import shared
 from djvet.index.facts import FunctionInfo, ProjectIndex, ViewFact
 from djvet.index.policy import PolicyBook, policy_book
 from djvet.index.resolve import Resolver
@@ -153,14 +154,11 @@ def _handler_methods(function: FunctionInfo) -> tuple[str, ...]:
     return (name,) if name in WRITE_METHODS else ("POST",)
 
 
-_BOOKS: dict[int, tuple[ProjectIndex, UsageBook]] = {}
-
-
 def serializer_usage(index: ProjectIndex) -> UsageBook:
-    """The usage book of an index, built once (the last index's book is kept)."""
-    entry = _BOOKS.get(id(index))
-    if entry is None or entry[0] is not index:
-        _BOOKS.clear()
-        entry = (index, build_usage(index))
-        _BOOKS[id(index)] = entry
-    return entry[1]
+    """The usage book of an index, built once per index (a file's check depends on the uses of
+    the serializers it looks up, see index.deps)."""
+    return UsageBook(shared("serializer-usage", index, _usage_by_serializer))
+
+
+def _usage_by_serializer(index: ProjectIndex) -> dict[str, list[SerializerUse]]:
+    return build_usage(index).uses

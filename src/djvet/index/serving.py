@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from djvet.index.bodies import module_text, module_tree, own_nodes
+from djvet.index.deps import shared
 from djvet.index.expr import Call, Expr, Name, dotted_name, to_expr
 from djvet.index.facts import FunctionInfo, ProjectIndex, SerializerFact, ViewFact
 from djvet.index.objreads import MANY_KINDS, SINGLE_KINDS, Step
@@ -69,24 +70,19 @@ class Visit:
     many: bool  # many objects per request at this level
 
 
-_CACHE: dict[int, tuple[ProjectIndex, tuple[Visit, ...]]] = {}
-
-
 def serializer_visits(index: ProjectIndex) -> tuple[Visit, ...]:
-    cached = _CACHE.get(id(index))
-    if cached is None or cached[0] is not index:
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        roots = [*view_roots(index), *call_roots(index)]
-        visits: list[Visit] = []
-        for serializer, serving in roots:
-            model = index.serializers[serializer].model
-            if serving.loaded is not None:
-                model = serving.loaded.model
-            visits.extend(_nested_visits(index, Visit(serializer, model, (), serving, serving.many), 0, set()))
-        cached = (index, tuple(visits))
-        _CACHE[id(index)] = cached
-    return cached[1]
+    return shared("serializer-visits", index, _serializer_visits)
+
+
+def _serializer_visits(index: ProjectIndex) -> tuple[Visit, ...]:
+    roots = [*view_roots(index), *call_roots(index)]
+    visits: list[Visit] = []
+    for serializer, serving in roots:
+        model = index.serializers[serializer].model
+        if serving.loaded is not None:
+            model = serving.loaded.model
+        visits.extend(_nested_visits(index, Visit(serializer, model, (), serving, serving.many), 0, set()))
+    return tuple(visits)
 
 
 def renders(fact: SerializerFact, name: str) -> bool:

@@ -30,6 +30,11 @@ def decode_source(data: bytes) -> str:
 
 
 def read_source(path: Path) -> str:
+    return read_source_bytes(path)[1]
+
+
+def read_source_bytes(path: Path) -> tuple[bytes, str]:
+    """A file's bytes and its text, read once (the cache hashes the same bytes the check reads)."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -37,7 +42,7 @@ def read_source(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
-    return decode_source(data)
+    return data, decode_source(data)
 
 
 def syntax_message(exc: BaseException) -> str:

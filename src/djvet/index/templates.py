@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from djvet.index.deps import ALL, record, shared
 from djvet.index.expr import UNKNOWN
 from djvet.index.facts import ProjectIndex
 
@@ -255,7 +256,6 @@ def loop_reads(text: str) -> tuple[LoopRead, ...]:
 # ---- finding a template by name, the way Django's loaders would -----------------------------------
 
 _CACHE: dict[tuple[str, int, int], tuple[LoopRead, ...]] = {}
-_DIRS: dict[int, tuple[ProjectIndex, tuple[tuple[Path, ...], int]]] = {}
 
 
 def template_loop_reads(path: Path) -> tuple[LoopRead, ...] | None:
@@ -299,9 +299,10 @@ def _django_backends(index: ProjectIndex) -> list[dict[str, object]] | None:
 def _search_dirs(index: ProjectIndex) -> tuple[tuple[Path, ...], int]:
     """Folders to look for templates in, in Django's order, and how many of the first ones are
     literal `DIRS` entries (searched before any app's folder)."""
-    cached = _DIRS.get(id(index))
-    if cached is not None and cached[0] is index:
-        return cached[1]
+    return shared("template-dirs", index, _collect_search_dirs)
+
+
+def _collect_search_dirs(index: ProjectIndex) -> tuple[tuple[Path, ...], int]:
     root = Path(index.root)
     backends = _django_backends(index)
     dirs: list[Path] = []
@@ -321,17 +322,14 @@ def _search_dirs(index: ProjectIndex) -> tuple[tuple[Path, ...], int]:
         dirs.append(root / "templates")  # `BASE_DIR / "templates"`, the usual unreadable entry
     packages = sorted({os.path.dirname(m.path) for m in index.modules.values() if m.is_package})
     dirs.extend(root / package / "templates" for package in packages)
-    result = (tuple(dict.fromkeys(dirs)), literal)
-    if len(_DIRS) > 8:
-        _DIRS.clear()
-    _DIRS[id(index)] = (index, result)
-    return result
+    return (tuple(dict.fromkeys(dirs)), literal)
 
 
 def find_template(index: ProjectIndex, name: str) -> Path | None:
     """The file Django would load for template `name`, or None when djvet cannot tell which."""
     if not name or name.startswith("/") or ".." in name.split("/"):
         return None
+    record("templates", ALL)  # the answer depends on which files the template folders hold
     dirs, literal = _search_dirs(index)
     found = [(position, d / name) for position, d in enumerate(dirs) if (d / name).is_file()]
     if not found:
@@ -347,3 +345,13 @@ def find_template(index: ProjectIndex, name: str) -> Path | None:
     # Different files by that name: a literal DIRS entry wins, app folders' order is not known.
     position, path = found[0]
     return path if position < literal else None
+
+
+def template_relpath(index: ProjectIndex, path: Path) -> str:
+    """A template's path relative to the project root (posix), as findings name it."""
+    return Path(path).relative_to(index.root).as_posix()
+
+
+def template_dirs(index: ProjectIndex) -> tuple[Path, ...]:
+    """Every folder a template may be looked up in (the cache fingerprints their files)."""
+    return _search_dirs(index)[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from astroid import nodes
 from astroid.builder import AstroidBuilder
@@ -12,6 +11,7 @@ from astroid.manager import AstroidManager
 from djvet.astro.access import is_test_code, public_word
 from djvet.astro.requests import RequestUse
 from djvet.engine import ModuleContext
+from djvet.index.bodies import module_text
 from djvet.index.expr import UNKNOWN
 from djvet.index.policy import METHOD_DECORATOR, UNSAFE_METHODS, ViewPolicy, policy_book
 from djvet.index.scoping import CSRF_EXEMPT, route_logins
@@ -160,7 +160,9 @@ def _definition(ctx: ModuleContext, view: str) -> nodes.FunctionDef | nodes.Clas
     if fact is None:
         return None
     try:
-        text = (Path(ctx.index.root) / fact.path).read_text(encoding="utf-8")
+        text = module_text(ctx.index, fact.module)
+        if text is None:
+            return None
         tree = AstroidBuilder(AstroidManager()).string_build(text, fact.module, fact.path)
     except Exception:  # an unreadable file: no evidence, no finding
         return None

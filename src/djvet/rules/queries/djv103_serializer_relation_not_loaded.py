@@ -12,6 +12,7 @@ from djvet.astro.classes import find_class_assignment
 from djvet.astro.serializers import defines_serializers
 from djvet.engine import ModuleContext
 from djvet.finding import Edit
+from djvet.index.deps import shared
 from djvet.index.drf import DRF_FIELD_MODULES
 from djvet.index.expr import Call
 from djvet.index.facts import DeclaredField, ProjectIndex, SerializerFact
@@ -66,10 +67,10 @@ class SerializerRelationNotLoaded(Rule):
         # the findings are computed over the whole project first: no tree for a file without one
         if ctx.kinds & SKIPPED_KINDS or not defines_serializers(ctx):
             return False
-        return any(p.module == ctx.module for p in project_findings(ctx.index))
+        return bool(findings_by_module(ctx.index).get(ctx.module))
 
     def check_module(self, node: nodes.Module, ctx: ModuleContext) -> Iterator[Hit]:
-        pending = [p for p in project_findings(ctx.index) if p.module == ctx.module]
+        pending = findings_by_module(ctx.index).get(ctx.module, ())
         if not pending:
             return
         classes = {ctx.qualname(c): c for c in node.nodes_of_class(nodes.ClassDef)}
@@ -81,17 +82,17 @@ class SerializerRelationNotLoaded(Rule):
 
 # ---- what each list rendering reads that its queryset does not load --------------------------
 
-_CACHE: dict[int, tuple[ProjectIndex, tuple[Pending, ...]]] = {}
+def findings_by_module(index: ProjectIndex) -> Mapping[str, tuple[Pending, ...]]:
+    """The project's findings by the module they are reported in, computed once per index (a
+    file's cached findings then depend on its own module's entry only, see index.deps)."""
+    return shared("djv103-findings", index, _by_module)
 
 
-def project_findings(index: ProjectIndex) -> tuple[Pending, ...]:
-    cached = _CACHE.get(id(index))
-    if cached is None or cached[0] is not index:
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        cached = (index, _compute(index))
-        _CACHE[id(index)] = cached
-    return cached[1]
+def _by_module(index: ProjectIndex) -> dict[str, tuple[Pending, ...]]:
+    grouped: dict[str, list[Pending]] = {}
+    for pending in _compute(index):
+        grouped.setdefault(pending.module, []).append(pending)
+    return {module: tuple(items) for module, items in grouped.items()}
 
 
 def _compute(index: ProjectIndex) -> tuple[Pending, ...]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from astroid import nodes
 
 from djvet.astro.exprs import dotted
 from djvet.engine import ModuleContext
+from djvet.index.deps import shared
 from djvet.index.expr import Call, Const
 from djvet.index.facts import ProjectIndex
 from djvet.index.objreads import COUNT, LOAD, QUERY, Access, Segment, first_unloaded, lookup, manager_model, model_name, walk
@@ -62,27 +63,29 @@ class SerializerMethodFieldQuery(Rule):
 
 @dataclass(frozen=True, slots=True)
 class Project:
-    uses: dict[str, list[MethodUse]]  # module -> the method fields whose method is written there
-    visits: dict[str, list[Visit]]  # serializer -> where it renders objects
+    uses: Mapping[str, list[MethodUse]]  # module -> the method fields whose method is written there
+    visits: Mapping[str, list[Visit]]  # serializer -> where it renders objects
     bases: frozenset[str]  # serializers other project serializers subclass
 
 
-_CACHE: dict[int, tuple[ProjectIndex, Project]] = {}
-
-
 def _project(index: ProjectIndex) -> Project:
-    cached = _CACHE.get(id(index))
-    if cached is None or cached[0] is not index:
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        uses = _method_uses(index)
-        visits: dict[str, list[Visit]] = {}
-        for visit in serializer_visits(index) if uses else ():
-            visits.setdefault(visit.serializer, []).append(visit)
-        bases = frozenset(a for fact in index.serializers.values() for a in fact.ancestors[1:])
-        cached = (index, Project(uses, visits, bases))
-        _CACHE[id(index)] = cached
-    return cached[1]
+    """Computed once per index; each piece is looked up by key (see index.deps)."""
+    return Project(
+        shared("djv104-uses", index, _method_uses),
+        shared("serializer-visits-by-serializer", index, _visits_by_serializer),
+        shared("serializer-bases", index, _serializer_bases),
+    )
+
+
+def _visits_by_serializer(index: ProjectIndex) -> dict[str, list[Visit]]:
+    visits: dict[str, list[Visit]] = {}
+    for visit in serializer_visits(index):
+        visits.setdefault(visit.serializer, []).append(visit)
+    return visits
+
+
+def _serializer_bases(index: ProjectIndex) -> frozenset[str]:
+    return frozenset(a for fact in index.serializers.values() for a in fact.ancestors[1:])
 
 
 def _method_uses(index: ProjectIndex) -> dict[str, list[MethodUse]]:

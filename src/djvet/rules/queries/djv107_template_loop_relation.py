@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from astroid import nodes
 
@@ -14,6 +13,7 @@ from djvet.astro.loops import Rows, origin, short_source
 from djvet.astro.querysets import enclosing_function, find_local_value, loaded_by
 from djvet.engine import ModuleContext
 from djvet.finding import Edit
+from djvet.index.deps import shared
 from djvet.index.facts import ProjectIndex
 from djvet.index.querysets import Loaded, index_resolver
 from djvet.index.relation_walks import Read, RelationWalker, default_loaded, find_method
@@ -22,6 +22,7 @@ from djvet.index.templates import (
     find_template,
     loop_reads,
     template_loop_reads,
+    template_relpath,
 )
 from djvet.rule import Hit, Rule
 
@@ -293,20 +294,15 @@ def _is_list_view(ctx: ModuleContext, view: str) -> bool:
     return bool(set(outside) & LIST_VIEWS) and all(c.startswith("django.") for c in outside)
 
 
-_SUBCLASSED: dict[int, tuple[ProjectIndex, frozenset[str]]] = {}
-
-
 def _is_base_view(index: ProjectIndex, view: str) -> bool:
     """A view that project classes subclass and no URL routes to."""
-    cached = _SUBCLASSED.get(id(index))
-    if cached is None or cached[0] is not index:
-        bases = frozenset(base for cls, mro in index.mros.items() for base in mro[1:] if base in index.classes)
-        routed = frozenset(route.view for route in index.routes if route.view)
-        cached = (index, bases - routed)
-        if len(_SUBCLASSED) > 8:
-            _SUBCLASSED.clear()
-        _SUBCLASSED[id(index)] = cached
-    return view in cached[1]
+    return view in shared("unrouted-base-classes", index, _unrouted_bases)
+
+
+def _unrouted_bases(index: ProjectIndex) -> dict[str, bool]:
+    bases = {base for cls, mro in index.mros.items() for base in mro[1:] if base in index.classes}
+    routed = {route.view for route in index.routes if route.view}
+    return dict.fromkeys(sorted(bases - routed), True)
 
 
 def _list_queryset(node: nodes.ClassDef, view: str, ctx: ModuleContext) -> tuple[Loaded, nodes.NodeNG, nodes.NodeNG | None, str] | None:
@@ -361,7 +357,7 @@ def _template_file(ctx: ModuleContext, name: str) -> TemplateReads | None:
     reads = template_loop_reads(path) if path is not None else None
     if path is None or reads is None:
         return None
-    return TemplateReads(Path(path).relative_to(ctx.index.root).as_posix(), reads)
+    return TemplateReads(template_relpath(ctx.index, path), reads)
 
 
 def _context_object_names(ctx: ModuleContext, view: str, loaded: Loaded) -> set[str]:

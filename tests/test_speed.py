@@ -1,0 +1,310 @@
+"""Speed without changing what a run reports: the warm path, per-file invalidation by the index
+facts each file read, --jobs, and cache hygiene (issue 7)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from djvet.cache import DIRNAME, MAGIC, Cache, code_stamp
+from djvet.cli import main
+from djvet.runner import Project, check_paths
+from test_cache import check_json
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "projects"
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+@pytest.fixture
+def bookshop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "bookshop"
+    shutil.copytree(FIXTURES / "bookshop", root, ignore=shutil.ignore_patterns(DIRNAME, "__pycache__"))
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("DJVET_NO_CACHE", raising=False)
+    return root
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{rel}: {old!r} not found"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def append(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+VIEW_WITH_LOOP = """
+
+def book_report(request):
+    for book in Book.objects.all():
+        print(book.author.name)
+"""
+
+EDITS = [
+    ("model field", lambda r: edit(r, "catalog/models/book.py", 'author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")', 'author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="written")')),
+    ("serializer Meta", lambda r: edit(r, "catalog/serializers.py", 'fields = ["id", "name", "bio", "born"]  # djvet-ok: DJV301', 'fields = "__all__"')),
+    ("REST_FRAMEWORK", lambda r: edit(r, "bookshop/settings/base.py", '"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],', "")),
+    ("URLconf", lambda r: edit(r, "catalog/urls.py", 'router.register(r"reviews", ReviewViewSet, basename="review")', "")),
+    ("view body", lambda r: append(r, "catalog/views.py", VIEW_WITH_LOOP)),
+    ("model field back", lambda r: edit(r, "catalog/models/book.py", 'related_name="written"', 'related_name="books"')),
+    ("settings back", lambda r: edit(r, "bookshop/settings/base.py", "REST_FRAMEWORK = {", 'REST_FRAMEWORK = {\n    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],')),
+    ("new file", lambda r: (r / "catalog/extra.py").write_text("from .models import Book\n" + VIEW_WITH_LOOP, encoding="utf-8")),
+    ("file removed", lambda r: (r / "catalog/extra.py").unlink()),
+]
+
+
+def test_cached_output_equals_an_uncached_run_after_every_edit(bookshop, capsys):
+    outputs = [check_json(capsys)]
+    assert outputs[0] == check_json(capsys, "--no-cache")
+    for name, change in EDITS:
+        change(bookshop)
+        cached = check_json(capsys)
+        assert cached == check_json(capsys, "--no-cache"), f"after the {name} edit"
+        assert check_json(capsys) == cached, f"warm after the {name} edit"
+        outputs.append(cached)
+    # the edits change what is reported, so a stale cache would have shown
+    assert len(set(outputs)) >= 5
+
+
+def checked_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    original = Project._check_file
+
+    def spy(self, path, index=None):
+        seen.append(path.relative_to(self.root).as_posix())
+        return original(self, path, index)
+
+    monkeypatch.setattr(Project, "_check_file", spy)
+    return seen
+
+
+def test_warm_run_checks_no_file_and_builds_no_index(bookshop, capsys, monkeypatch):
+    cold = check_json(capsys)
+    seen = checked_files(monkeypatch)
+    import djvet.index.build as build
+
+    monkeypatch.setattr(build, "build_index", lambda *a, **k: pytest.fail("a warm run must not build the index"))
+    assert check_json(capsys) == cold
+    assert seen == []
+
+
+def test_a_view_body_edit_rechecks_that_file_and_the_files_that_read_it(bookshop, capsys, monkeypatch):
+    check_json(capsys)
+    seen = checked_files(monkeypatch)
+    append(bookshop, "catalog/views.py", "\n\ndef helper():\n    return 1\n")
+    check_json(capsys)
+    assert sorted(seen) == RECHECKED_AFTER_VIEW_EDIT
+
+
+def test_a_model_edit_rechecks_the_files_that_use_the_model_and_nothing_else(bookshop, capsys, monkeypatch):
+    check_json(capsys)
+    seen = checked_files(monkeypatch)
+    edit(bookshop, "orders/models.py", "class Order(", "class Order(")  # nothing changes: nothing re-checked
+    assert check_json(capsys)
+    assert seen == []
+    edit(bookshop, "catalog/models/author.py", "    bio = models.TextField(blank=True)\n", "    bio = models.TextField(blank=True)\n    nickname = models.CharField(max_length=20)\n")
+    check_json(capsys)
+    assert sorted(seen) == RECHECKED_AFTER_MODEL_EDIT
+
+
+# Files whose recorded reads include the edited module's facts or text, or a project-wide result
+# that changed: a function added to a view module changes nothing another file read; a field added
+# to `Author` changes the facts of the files that serialize, list, administer or query authors.
+RECHECKED_AFTER_VIEW_EDIT = ["catalog/views.py"]
+RECHECKED_AFTER_MODEL_EDIT = [
+    "accounts/serializers.py", "catalog/admin.py", "catalog/models/author.py", "catalog/serializers.py",
+    "catalog/views.py", "orders/reports.py", "orders/serializers.py", "orders/views.py",
+]  # fmt: skip
+
+
+def test_jobs_and_file_order_do_not_change_the_output(bookshop, capsys):
+    one = check_json(capsys, "--no-cache", "--jobs", "1")
+    assert check_json(capsys, "--no-cache", "--jobs", "2") == one
+    assert check_json(capsys, "--jobs", "2") == one  # cold cache, workers write entries
+    assert check_json(capsys, "--jobs", "auto") == one  # warm
+    paths = sorted(p.relative_to(bookshop).as_posix() for p in bookshop.rglob("*.py") if "migrations" not in p.parts)
+    forward = main(["check", *paths, "--format", "json", "--no-timing", "--fail-on", "never", "--no-cache", "-j", "2"])
+    out_forward = capsys.readouterr().out
+    backward = main(["check", *reversed(paths), "--format", "json", "--no-timing", "--fail-on", "never", "--no-cache", "-j", "1"])
+    assert forward == backward == 0
+    assert capsys.readouterr().out == out_forward
+    assert json.loads(out_forward)["findings"] == json.loads(one)["findings"]
+
+
+def test_jobs_checks_files_in_worker_processes(bookshop, monkeypatch):
+    import djvet.jobs as jobs
+
+    monkeypatch.setattr(jobs, "MIN_FILES_PER_JOB", 1)
+    calls = []
+    real = jobs.multiprocessing.get_context
+
+    def spy(method):
+        calls.append(method)
+        return real(method)
+
+    monkeypatch.setattr(jobs.multiprocessing, "get_context", spy)
+    serial = check_paths([Path(".")], cache=False, jobs=1)
+    parallel = check_paths([Path(".")], cache=False, jobs=2)
+    assert calls == ["fork"]
+    assert parallel.findings == serial.findings and parallel.errors == serial.errors
+
+
+@pytest.mark.parametrize("value, message", [("0", "expected a number of processes"), ("many", "expected a number of processes")])
+def test_bad_jobs_is_a_usage_error(bookshop, capsys, value, message):
+    with pytest.raises(SystemExit) as exc:
+        main(["check", ".", "--jobs", value])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument -j/--jobs: {message} (1 or more) or 'auto'; got '{value}'" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_jobs_in_config(bookshop, capsys):
+    (bookshop / "pyproject.toml").write_text('[tool.djvet]\njobs = "auto"\n', encoding="utf-8")
+    assert check_json(capsys, "--no-cache")
+    (bookshop / "pyproject.toml").write_text("[tool.djvet]\njobs = 0\n", encoding="utf-8")
+    assert main(["check", ".", "--no-cache"]) == 2
+    assert capsys.readouterr().err == (
+        'djvet: pyproject.toml: [tool.djvet] jobs: expected a number of processes (1 or more) or "auto"; got 0\n'
+    )
+
+
+WARM_IMPORTS = """
+import runpy, sys, io, contextlib
+sys.argv = ["djvet", "check", ".", "--format", "json", "--no-timing", "--fail-on", "never"]
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        runpy.run_module("djvet", run_name="__main__")
+    except SystemExit:
+        pass
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("astroid", "pylint", "libcst", "yaml"))
+index = sorted(m for m in sys.modules if m.startswith("djvet.index.") and m not in ("djvet.index.discover", "djvet.index.source"))
+print(repr((heavy, index, out.getvalue().count('"code"'))))
+"""
+
+
+def test_warm_run_imports_no_heavy_module(bookshop):
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    env.pop("DJVET_NO_CACHE", None)
+    command = [sys.executable, "-m", "djvet", "check", ".", "--format", "json", "--no-timing", "--fail-on", "never"]
+    cold = subprocess.run(command, cwd=bookshop, env=env, capture_output=True, text=True, check=True).stdout
+    done = subprocess.run([sys.executable, "-c", WARM_IMPORTS], cwd=bookshop, env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == repr(([], [], cold.count('"code"')))
+
+
+def test_a_planted_pickle_is_not_executed(tmp_path):
+    cache = Cache.open(tmp_path)
+    assert cache is not None
+    marker = tmp_path / "pwned"
+    cache.put("findings", "slot", "key", ("placeholder",))
+    path = next(p for p in (tmp_path / DIRNAME).iterdir() if p.suffix == ".pickle")
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    header = MAGIC + code_stamp().encode() + b"\n" + b"key" + b"\n"
+    path.write_bytes(header + pickle.dumps(Evil()))
+    assert cache.get("findings", "slot", "key") == (False, None)
+    assert not marker.exists()
+
+
+def test_prune_keeps_the_newest_entries_and_removes_stale_temp_files(tmp_path):
+    cache = Cache.open(tmp_path)
+    assert cache is not None
+    for n in range(10):
+        cache.put("findings", f"slot{n}", "key", (n,))
+        os.utime(cache._path("findings", f"slot{n}"), ns=(n * 10**9, n * 10**9))
+    stale = tmp_path / DIRNAME / ".tmp-old.part"
+    fresh = tmp_path / DIRNAME / ".tmp-new.part"
+    stale.write_bytes(b"x")
+    fresh.write_bytes(b"x")
+    os.utime(stale, (0, 0))
+    cache.prune(keep=3)
+    assert [cache.get("findings", f"slot{n}", "key")[0] for n in range(10)] == [False] * 7 + [True] * 3
+    assert not stale.exists() and fresh.exists()
+    assert (tmp_path / DIRNAME / ".gitignore").exists()
+
+
+def test_two_processes_sharing_a_cache_agree(bookshop, capsys):
+    expected = check_json(capsys, "--no-cache")
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    env.pop("DJVET_NO_CACHE", None)
+    cmd = [sys.executable, "-m", "djvet", "check", ".", "--format", "json", "--no-timing", "--fail-on", "never"]
+    runs = [subprocess.Popen(cmd, cwd=bookshop, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate()[0] for run in runs]
+    assert outputs == [expected, expected]
+    assert check_json(capsys) == expected
+    assert not [p for p in (bookshop / DIRNAME).iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_a_tracked_index_records_keys_whole_mappings_and_root_reads(bookshop):
+    from djvet.index.deps import ALL, NONEMPTY, Recording, track
+    from djvet.runner import open_project
+
+    index = open_project(bookshop, {}).index
+    tracked = track(index)
+    with Recording() as reads:
+        assert "catalog.models.book.Book" in tracked.models
+        assert tracked.models.get("nowhere.Model") is None
+        assert bool(tracked.views)
+    assert reads == {("models", "catalog.models.book.Book"), ("models", "nowhere.Model"), ("views", NONEMPTY)}
+    with Recording() as reads:
+        list(tracked.serializers.values())
+        assert tracked.root == index.root  # read here, outside djvet.index: may open any file
+    assert reads == {("serializers", ALL), ("project", ALL)}
+    with Recording() as reads:
+        assert tracked.settings is not None and tracked.settings.get("AUTH_USER_MODEL") == index.settings.get("AUTH_USER_MODEL")
+    assert reads == {("settings-module", ALL), ("setting", "AUTH_USER_MODEL")}
+
+
+def test_shared_results_are_read_by_key_and_recomputed_for_validation(bookshop):
+    from djvet.index.admin import registrations
+    from djvet.index.deps import Recording, track
+    from djvet.runner import open_project
+
+    project = open_project(bookshop, {}, cache=True)
+    with Recording() as reads:
+        found = registrations(track(project.index)).get("catalog.admin.BookAdmin")
+    assert found == registrations(project.index)["catalog.admin.BookAdmin"]
+    assert reads == {("shared:djvet.index.admin:_registrations", "catalog.admin.BookAdmin")}
+    stamped = project.digests.stamp(reads)
+    assert project.digests.still_valid(stamped)
+    changed = tuple((ns, key, "0" * 32) for ns, key, _ in stamped)
+    assert not project.digests.still_valid(changed)
+
+
+def test_the_pylint_plugin_reuses_the_cache_of_djvet_check(bookshop, capsys, monkeypatch):
+    from astroid.builder import AstroidBuilder
+    from astroid.manager import AstroidManager
+    from pylint.testutils import UnittestLinter
+
+    import djvet.index.build as build
+    import djvet.runner as runner
+    from djvet.catalog import default_catalog
+    from djvet.pylint import Analysis
+
+    report = json.loads(check_json(capsys))
+    expected = [(f["line"], f["code"], f["message"]) for f in report["findings"] if f["path"] == "catalog/views.py"]
+    assert expected  # the file has findings to reuse
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the plugin must not parse project files or build trees a warm cache holds")
+
+    monkeypatch.setattr(build, "collect_file", boom)
+    monkeypatch.setattr(runner, "build_tree", boom)
+    module = AstroidBuilder(AstroidManager()).file_build(str(bookshop / "catalog/views.py"), "catalog.views")
+    result = Analysis(UnittestLinter(), default_catalog()).analyze(module)
+    assert [(f.line, f.code, f.message) for f in result.findings] == expected
+    assert result.errors == []
