@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from astroid import nodes
 
 from djvet.engine import ModuleContext
-from djvet.index.deployment import Deployment, Reading, SettingsTarget, find_deployment
+from djvet.index.deployment import (
+    Deployment,
+    Reading,
+    SettingsTarget,
+    default_deployment,
+    find_deployment,
+)
+from djvet.index.deps import shared
 from djvet.rule import Hit, Rule
 
 LOWER = {"error": "warning", "warning": "info", "info": "info"}
@@ -29,6 +36,11 @@ class Issue:
 
 
 def deployment(ctx: ModuleContext) -> Deployment:
+    """The production settings of the project, computed once per index. Without a configured
+    settings module it is a shared result (index.deps): a file depends on the answer, not on every
+    file read to find it; a configured one is read through the file's own (recorded) index."""
+    if ctx.settings_module is None:
+        return shared("production settings", ctx.index, default_deployment)
     key = (id(ctx.index), ctx.settings_module)
     cached = _DEPLOYMENT.get(key)
     if cached is None or cached[0] is not ctx.index:

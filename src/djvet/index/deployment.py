@@ -223,6 +223,11 @@ def _inherited(index: ProjectIndex, module: str) -> set[str]:
     return found
 
 
+def default_deployment(index: ProjectIndex) -> Deployment:
+    """find_deployment without a configured settings module (a module-level function for index.deps.shared)."""
+    return find_deployment(index)
+
+
 def find_deployment(index: ProjectIndex, configured: str | None = None) -> Deployment:
     """The production settings modules: the configured one; else those named like production; else
     those a wsgi.py / asgi.py names; else every Django settings module not named for development

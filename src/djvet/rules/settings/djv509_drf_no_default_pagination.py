@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from djvet.astro.deployment import Issue, SettingsRule, issue_at, named_few
 from djvet.engine import ModuleContext
 from djvet.index.deployment import SettingsTarget
+from djvet.index.deps import shared
 from djvet.index.facts import ProjectIndex
 from djvet.index.serving import LIST_VIEWS
 
@@ -35,6 +36,6 @@ class DrfNoDefaultPagination(SettingsRule):
             return
         if not target.holds("INSTALLED_APPS", "rest_framework"):
             return
-        views = unpaginated_list_views(ctx.index)
+        views = shared('unpaginated list views', ctx.index, unpaginated_list_views)
         if views:
             yield issue_at(drf, self.meta.severity, views=named_few(views), module=target.fact.module)

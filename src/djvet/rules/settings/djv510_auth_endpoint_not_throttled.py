@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from djvet.astro.deployment import Issue, SettingsRule, issue_at, named_few
 from djvet.engine import ModuleContext
 from djvet.index.deployment import SettingsTarget
+from djvet.index.deps import shared
 from djvet.index.facts import ProjectIndex
 
 # DRF, simplejwt, dj-rest-auth, knox, drf-jwt: views that take a password and hand out a session or token
@@ -62,6 +63,6 @@ class AuthEndpointNotThrottled(SettingsRule):
             return
         if any(target.holds("INSTALLED_APPS", app) is not False for app in LOCKOUT_APPS):
             return
-        views = login_endpoints(ctx.index)
+        views = shared('login endpoints', ctx.index, login_endpoints)
         if views:
             yield issue_at(drf, self.meta.severity, views=named_few(views), module=target.fact.module)
