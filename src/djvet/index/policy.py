@@ -232,7 +232,7 @@ class PolicyBook:
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self.resolver = Resolver(index.modules)
+        self.resolver = Resolver(index.modules, index.source_roots)
         self._policies: dict[str, ViewPolicy] = {}
         self._access: dict[tuple[str, str], str] = {}
         self.routed = {r.view for r in index.routes if r.view}

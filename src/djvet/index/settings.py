@@ -53,10 +53,10 @@ class SettingsReader:
         env: dict[str, SettingValue] = {}
         for statement in info.statements:
             if statement.kind == "star-import":
-                for name, value in self._evaluate(statement.module, stack).items():
+                for name, value in self._evaluate(self.resolver.module_name(statement.module), stack).items():
                     self._store(env, name, value, statement.conditional)
-            elif statement.kind == "import" and statement.module in self.resolver.modules:
-                source = self._evaluate(statement.module, stack)
+            elif statement.kind == "import" and self.resolver.module_name(statement.module) in self.resolver.modules:
+                source = self._evaluate(self.resolver.module_name(statement.module), stack)
                 for local, name in statement.names:
                     if name in source:
                         self._store(env, local, source[name], statement.conditional)
