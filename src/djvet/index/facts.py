@@ -300,6 +300,9 @@ class SettingValue:
     from_env: bool = False  # read from the environment; `value` is then the default, if any
     env_var: str | None = None
     conditional: bool = False
+    # A list whose value is UNKNOWN only because items were added to it under a condition
+    # (`if X: MIDDLEWARE.append("a.B")`): every item it may hold. None when not known.
+    possible: tuple[object, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -293,15 +293,26 @@ class PolicyBook:
             return Classes(tuple(self.resolver.canonical(v) for v in value), "project-default", where, line)
         return Classes(UNKNOWN, "unknown", where)
 
+    def possible_items(self, name: str) -> tuple[object, ...] | None:
+        """Every item a list setting may hold: its value, or, when items are added to it under a
+        condition, all of them; None when not known."""
+        value = self.setting(name)
+        if isinstance(value, tuple):
+            return value
+        settings = self.index.settings
+        found = settings.values.get(name) if settings is not None else None
+        return found.possible if found is not None and value is UNKNOWN else None
+
     def _has_login_middleware(self) -> object:
         middleware = self.setting("MIDDLEWARE")
         if middleware is None:
             return False
-        if not isinstance(middleware, tuple):
+        possible = self.possible_items("MIDDLEWARE")
+        if possible is None or any(not isinstance(m, str) for m in possible):
             return UNKNOWN
-        if LOGIN_MIDDLEWARE in middleware:
-            return True
-        return UNKNOWN if any(not isinstance(m, str) for m in middleware) else False
+        if LOGIN_MIDDLEWARE in possible:
+            return True if middleware is not UNKNOWN else UNKNOWN
+        return False  # not in any list the settings may produce
 
     # -- views --------------------------------------------------------------------------------------
 

@@ -108,14 +108,7 @@ class SettingsReader:
         current = previous.value
         value: object = UNKNOWN
         if isinstance(current, tuple) and not call.kwargs:
-            if method == "append" and len(args) == 1:
-                value = current + (args[0],)
-            elif method == "extend" and len(args) == 1 and isinstance(args[0], tuple):
-                value = current + args[0]
-            elif method == "insert" and len(args) == 2 and isinstance(args[0], int):
-                items = list(current)
-                items.insert(args[0], args[1])
-                value = tuple(items)
+            value = _list_added(current, method, args)
         elif isinstance(current, dict) and method == "update" and len(args) == 1 and isinstance(args[0], dict):
             value = {**current, **args[0]}
         elif isinstance(current, dict) and method == "__setitem__" and len(args) == 2:
@@ -123,7 +116,13 @@ class SettingsReader:
                 value = {**current, args[0]: args[1]}  # REST_FRAMEWORK["X"] = ...
         elif method not in ("append", "extend", "insert", "update", "remove", "pop", "setdefault", "clear", "__setitem__"):
             return  # not a mutation (a logging call, say)
-        self._store(env, name, SettingValue(value, info.path, call.line), conditional)
+        setting = SettingValue(value, info.path, call.line)
+        self._store(env, name, setting, conditional)
+        known = current if isinstance(current, tuple) else previous.possible
+        possible = _list_added(known, method, args) if known is not None and not call.kwargs else UNKNOWN
+        stored = env.get(name)
+        if stored is not None and stored.value is UNKNOWN and isinstance(possible, tuple):
+            env[name] = replace(stored, possible=possible)
 
     def _value(self, info: ModuleInfo, expr: Expr, env: Mapping[str, SettingValue], line: int) -> SettingValue:
         env_read = self._env_read(info, expr, env)
@@ -192,6 +191,19 @@ class SettingsReader:
             if resolved in ENV_READER_CLASSES:
                 return ENV_READER
         return UNKNOWN
+
+
+def _list_added(items: tuple[object, ...], method: str, args: list[object]) -> object:
+    """The list after `.append(x)`, `.extend([...])` or `.insert(i, x)`; UNKNOWN for anything else."""
+    if method == "append" and len(args) == 1:
+        return items + (args[0],)
+    if method == "extend" and len(args) == 1 and isinstance(args[0], tuple):
+        return items + args[0]
+    if method == "insert" and len(args) == 2 and isinstance(args[0], int):
+        listed = list(items)
+        listed.insert(args[0], args[1])
+        return tuple(listed)
+    return UNKNOWN
 
 
 def _calls_in(expr: Expr | None, depth: int = 0) -> list[str]:
