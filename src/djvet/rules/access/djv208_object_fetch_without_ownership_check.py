@@ -41,7 +41,9 @@ from djvet.index.scoping import (
 )
 from djvet.rule import Hit, Rule
 
-GET_OBJECT_OR_404 = frozenset({"django.shortcuts.get_object_or_404", "django.shortcuts.aget_object_or_404"})
+GET_OBJECT_OR_404 = frozenset(
+    {"django.shortcuts.get_object_or_404", "django.shortcuts.aget_object_or_404", "rest_framework.generics.get_object_or_404"}
+)
 KNOWN_DECORATOR_PREFIXES = (*NEUTRAL_DECORATOR_PREFIXES, "rest_framework.decorators.")
 
 
