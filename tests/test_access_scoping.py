@@ -194,6 +194,21 @@ def test_a_project_login_middleware_makes_the_login_unknown(make_project):
     assert _findings(root, "DJV205") == []
 
 
+def test_a_middleware_added_under_a_condition_is_read_as_possible(make_project):
+    """`if X: MIDDLEWARE.append(...)` leaves MIDDLEWARE unknown; whether it may ask for a login is
+    still known from every item it may hold."""
+    for added, expected in (
+        ("shop.middleware.SessionTimeout", [("views.py", 6, "DJV205")]),
+        ("django.contrib.auth.middleware.LoginRequiredMiddleware", []),
+        ("shop.middleware.LoginRequired", []),
+    ):
+        settings = textwrap.dedent(SETTINGS.format(rest_framework="", extra_middleware="")) + (
+            f"\nimport os\nif os.environ.get('X'):\n    MIDDLEWARE.append({added!r})\n"
+        )
+        root = _project(make_project, DJANGO_VIEWS, urls=URLS, **{"config/settings.py": settings})
+        assert _findings(root, "DJV205") == expected, added
+
+
 def test_an_urlconf_passed_through_an_unknown_function_makes_the_login_unknown(make_project):
     urls = URLS + "\n    urlpatterns = decorate_urlpatterns(urlpatterns, require_admin)\n"
     root = _project(make_project, DJANGO_VIEWS, urls=urls)

@@ -176,6 +176,42 @@ def test_includes_inline_lists_and_regex_patterns_are_joined(make_project) -> No
     ]
 
 
+def test_lists_of_patterns_imported_from_other_urlconfs_are_followed(make_project) -> None:
+    """pretix: `urlpatterns = common_patterns + presale_patterns` with both lists imported, one of
+    them a sum of lists, another included in an include of a tuple. Each route is declared where
+    it is written."""
+    root = _project(
+        make_project,
+        {
+            "config/urls.py": """
+                from django.urls import include, re_path
+                from shop.urls import common_patterns, event_patterns
+                from shop.views import PingView
+
+                presale_patterns = [
+                    re_path(r"", include(([re_path(r"^(?P<event>[^/]+)/", include(event_patterns))], "presale"))),
+                ]
+                urlpatterns = common_patterns + presale_patterns
+            """,
+            "shop/urls.py": """
+                from django.urls import path
+                from shop import views
+
+                base_patterns = [path("ping/", views.PingView.as_view(), name="ping")]
+                control_patterns = [path("control/", views.PingView.as_view())]
+                common_patterns = base_patterns + control_patterns
+                event_patterns = [path("tags/", views.TagViewSet.as_view({"get": "list"}))]
+            """,
+        },
+    )
+    endpoints = iter_endpoints(build_index(root))
+    assert [(e.pattern, e.view, e.kind, e.route.path, e.route.line) for e in endpoints] == [
+        ("ping/", "shop.views.PingView", "view", "shop/urls.py", 4),
+        ("control/", "shop.views.PingView", "view", "shop/urls.py", 5),
+        ("(?P<event>[^/]+)/tags/", "shop.views.TagViewSet", "view", "shop/urls.py", 7),
+    ]
+
+
 def test_without_root_urlconf_every_urlconf_nobody_includes_is_a_root(make_project) -> None:
     root = make_project(
         {

@@ -185,6 +185,37 @@ def test_conditional_values(make_project):
     assert values["LOGGING"] == SettingValue({}, path, 16, conditional=True)
 
 
+def test_items_added_to_a_list_under_a_condition_are_the_possible_items(make_project):
+    """label-studio: `if INACTIVITY_SESSION_TIMEOUT_ENABLED: MIDDLEWARE.append(...)`. The list is
+    unknown, but every item it may hold is known; a later removal forgets them."""
+    index = build_index(
+        make_project(
+            {
+                "mysite/__init__.py": "",
+                "mysite/settings.py": """
+                    import os
+
+                    MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]
+                    INSTALLED_APPS = ["shop"]
+                    if os.environ.get("TIMEOUT"):
+                        MIDDLEWARE.append("shop.middleware.Timeout")
+                        INSTALLED_APPS.append("debug_toolbar")
+                    MIDDLEWARE.insert(0, "shop.middleware.First")
+                    INSTALLED_APPS.remove("shop")
+                """,
+            }
+        )
+    )
+    values = index.settings.values
+    assert values["MIDDLEWARE"].value is UNKNOWN
+    assert values["MIDDLEWARE"].possible == (
+        "shop.middleware.First",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "shop.middleware.Timeout",
+    )
+    assert values["INSTALLED_APPS"].value is UNKNOWN and values["INSTALLED_APPS"].possible is None
+
+
 def test_optional_local_settings_star_import(make_project):
     files = {
         "mysite/__init__.py": "",

@@ -188,3 +188,33 @@ def test_patterns_concatenated_and_wrapped(make_project):
         (12, "path", "feed/", "shop.views.feed", None),
         (13, "path", "about/", "shop.views.AboutView", None),
     ]
+
+
+def test_imported_lists_that_name_each_other_are_read_once(make_project):
+    index = build_index(
+        make_project(
+            {
+                "web/__init__.py": "",
+                "web/views.py": VIEWS,
+                "web/urls.py": """
+                    from django.urls import path
+                    from web import views
+                    from web.more_urls import more
+
+                    first = [path("feed/", views.feed)] + more
+                    urlpatterns = first
+                """,
+                "web/more_urls.py": """
+                    from django.urls import path
+                    from web import views
+                    from web.urls import first
+
+                    more = [path("legacy/", views.legacy)] + first
+                """,
+            }
+        )
+    )
+    assert [(r.module, r.path, r.line, r.pattern) for r in index.routes] == [
+        ("web.urls", "web/more_urls.py", 5, "legacy/"),
+        ("web.urls", "web/urls.py", 5, "feed/"),
+    ]

@@ -81,6 +81,46 @@ def test_the_project_default_applies_to_views_that_set_nothing(make_project):
     assert _findings(root) == []
 
 
+def test_the_project_default_is_read_through_a_source_root(make_project):
+    """label-studio's layout: manage.py inside the `site` package puts `site/` on sys.path, so the
+    settings star-import `core.settings.base` and the class paths in REST_FRAMEWORK name modules
+    djvet calls `site.core...`."""
+    root = make_project(
+        {
+            "site/__init__.py": "",
+            "site/manage.py": "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'core.settings.prod')\n",
+            "site/core/__init__.py": "",
+            "site/core/settings/__init__.py": "",
+            "site/core/settings/base.py": """
+                INSTALLED_APPS = ["rest_framework", "shop"]
+                REST_FRAMEWORK = {"DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsMember"]}
+            """,
+            "site/core/settings/prod.py": "from core.settings.base import *\nDEBUG = False\n",
+            "site/core/permissions.py": """
+                from rest_framework.permissions import BasePermission
+
+
+                class IsMember(BasePermission):
+                    def has_permission(self, request, view):
+                        return request.user.is_authenticated
+            """,
+            "site/shop/__init__.py": "",
+            "site/shop/models.py": MODELS,
+            "site/shop/views.py": """
+                from rest_framework import viewsets
+                from shop.models import Order
+
+
+                class OrderViewSet(viewsets.ModelViewSet):
+                    queryset = Order.objects.all()
+            """,
+        }
+    )
+    policy = _policy(root, "site.shop.views.OrderViewSet")
+    assert (policy.permissions.names, policy.permissions.source) == (("site.core.permissions.IsMember",), "project-default")
+    assert set(_access(policy).values()) == {AUTHENTICATED}
+
+
 def test_without_default_permission_classes_drf_allows_anyone(make_project):
     root = _project(
         make_project,

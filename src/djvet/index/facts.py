@@ -303,6 +303,9 @@ class SettingValue:
     # a list whose value is UNKNOWN because code run conditionally adds to it: the items it
     # certainly holds (`if X: MIDDLEWARE.append(...)`); None otherwise
     at_least: tuple[object, ...] | None = None
+    # A list whose value is UNKNOWN only because items were added to it under a condition
+    # (`if X: MIDDLEWARE.append("a.B")`): every item it may hold. None when not known.
+    possible: tuple[object, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,7 +228,7 @@ _POLICY_RESOLVERS: dict[int, tuple[ProjectIndex, Resolver]] = {}
 
 
 def policy_resolver(index: ProjectIndex) -> Resolver:
-    """The book's Resolver (without source roots), one per index; a recorded check sees each of
+    """The book's Resolver (with the source roots), one per index; a recorded check sees each of
     its queries as a read (see index.deps)."""
     from djvet.index.deps import RecordingResolver, TrackedIndex, untracked
 
@@ -236,7 +236,7 @@ def policy_resolver(index: ProjectIndex) -> Resolver:
     cached = _POLICY_RESOLVERS.get(id(real))
     if cached is None or cached[0] is not real:
         _POLICY_RESOLVERS.clear()
-        cached = (real, Resolver(real.modules))
+        cached = (real, Resolver(real.modules, real.source_roots))
         _POLICY_RESOLVERS[id(real)] = cached
     return RecordingResolver(cached[1], policy_resolver) if type(index) is TrackedIndex else cached[1]  # type: ignore[return-value]
 
@@ -310,15 +310,26 @@ class PolicyBook:
             return Classes(tuple(self.resolver.canonical(v) for v in value), "project-default", where, line)
         return Classes(UNKNOWN, "unknown", where)
 
+    def possible_items(self, name: str) -> tuple[object, ...] | None:
+        """Every item a list setting may hold: its value, or, when items are added to it under a
+        condition, all of them; None when not known."""
+        value = self.setting(name)
+        if isinstance(value, tuple):
+            return value
+        settings = self.index.settings
+        found = settings.values.get(name) if settings is not None else None
+        return found.possible if found is not None and value is UNKNOWN else None
+
     def _has_login_middleware(self) -> object:
         middleware = self.setting("MIDDLEWARE")
         if middleware is None:
             return False
-        if not isinstance(middleware, tuple):
+        possible = self.possible_items("MIDDLEWARE")
+        if possible is None or any(not isinstance(m, str) for m in possible):
             return UNKNOWN
-        if LOGIN_MIDDLEWARE in middleware:
-            return True
-        return UNKNOWN if any(not isinstance(m, str) for m in middleware) else False
+        if LOGIN_MIDDLEWARE in possible:
+            return True if middleware is not UNKNOWN else UNKNOWN
+        return False  # not in any list the settings may produce
 
     # -- views --------------------------------------------------------------------------------------
 

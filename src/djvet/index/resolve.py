@@ -55,12 +55,19 @@ class Resolver:
             return self.canonical(info.imports[name], hops + 1)
         if f"{module}.{name}" in self.modules:
             return f"{module}.{name}"
-        for star in info.star_imports:
+        for star in map(self.module_name, info.star_imports):
             if hops < MAX_HOPS and star in self.modules:
                 found = self._lookup_in_module(star, name, hops + 1, seen)
                 if found is not None:
                     return found
         return None
+
+    def module_name(self, imported: str) -> str:
+        """The project module an import statement names: `core.settings.base` is
+        `label_studio.core.settings.base` when `label_studio` is a source root."""
+        if imported in self.modules:
+            return imported
+        return next((f"{r}.{imported}" for r in self.source_roots if f"{r}.{imported}" in self.modules), imported)
 
     def canonical(self, qualname: str, hops: int = 0) -> str:
         """Follow re-exports: `shop.models.Book` -> `shop.models.book.Book`."""

@@ -254,8 +254,8 @@ LOGIN_MIDDLEWARE_WORDS = frozenset(
 def has_login_like_middleware(book: PolicyBook) -> bool:
     """MIDDLEWARE in force holds a middleware outside Django that may ask for a login (Django's
     own are known: only LoginRequiredMiddleware does)."""
-    middleware = book.setting("MIDDLEWARE")
-    if not isinstance(middleware, tuple):
+    middleware = book.possible_items("MIDDLEWARE")
+    if middleware is None:
         return False
     for entry in middleware:
         if not isinstance(entry, str) or entry.startswith("django."):

@@ -80,9 +80,7 @@ class SettingsReader:
 
     def rooted(self, module: str) -> str:
         """`core.settings.base` imported inside a source root is `label_studio.core.settings.base`."""
-        if module in self.resolver.modules:
-            return module
-        return next((f"{r}.{module}" for r in self.resolver.source_roots if f"{r}.{module}" in self.resolver.modules), module)
+        return self.resolver.module_name(module)
 
     def _store(self, env: dict[str, SettingValue], name: str, value: SettingValue, conditional: bool) -> None:
         if not conditional:
@@ -118,6 +116,11 @@ class SettingsReader:
         if previous is None:
             return
         args = [self._value(info, a, env, call.line).value for a in call.args]
+        # the items the list may hold, for checks that ask whether an item could be there
+        may_hold = previous.value if isinstance(previous.value, tuple) else previous.possible
+        possible = _list_added(may_hold, method, args) if may_hold is not None and not call.kwargs else UNKNOWN
+        if method == "insert" and len(args) == 2 and may_hold is not None and not isinstance(args[0], int):
+            possible = may_hold + (args[1],)  # at an unknown position
         current = previous.value
         # appending to a list known only in part (`at_least`) keeps that part known
         partial = current is UNKNOWN and previous.at_least is not None and method in ("append", "extend", "insert")
@@ -125,19 +128,13 @@ class SettingsReader:
             current = previous.at_least
         value: object = UNKNOWN
         if isinstance(current, tuple) and not call.kwargs:
-            if method == "append" and len(args) == 1:
-                value = current + (args[0],)
-            elif method == "extend" and len(args) == 1 and isinstance(args[0], tuple):
-                value = current + args[0]
-            elif method == "insert" and len(args) == 2 and isinstance(args[0], int):
-                items = list(current)
-                items.insert(args[0], args[1])
-                value = tuple(items)
-            elif method == "insert" and len(args) == 2:
+            if method == "insert" and len(args) == 2 and not isinstance(args[0], int):
                 # `MIDDLEWARE.insert(MIDDLEWARE.index("x") + 1, "y")`: the position is unknown, the items are not
                 added = SettingValue(UNKNOWN, info.path, call.line, conditional=True, at_least=current + (args[1],))
                 self._store(env, name, added, conditional)
+                self._keep_possible(env, name, possible)
                 return
+            value = _list_added(current, method, args)
         elif isinstance(current, dict) and method == "update" and len(args) == 1 and isinstance(args[0], dict):
             value = {**current, **args[0]}
         elif isinstance(current, dict) and method == "__setitem__" and len(args) == 2:
@@ -147,10 +144,16 @@ class SettingsReader:
             return  # not a mutation (a logging call, say)
         if partial:
             at_least = value if isinstance(value, tuple) else previous.at_least
-            value = SettingValue(UNKNOWN, info.path, call.line, conditional=True, at_least=at_least)  # type: ignore[assignment]
-            self._store(env, name, value, conditional)  # type: ignore[arg-type]
-            return
-        self._store(env, name, SettingValue(value, info.path, call.line), conditional)
+            self._store(env, name, SettingValue(UNKNOWN, info.path, call.line, conditional=True, at_least=at_least), conditional)
+        else:
+            self._store(env, name, SettingValue(value, info.path, call.line), conditional)
+        self._keep_possible(env, name, possible)
+
+    @staticmethod
+    def _keep_possible(env: dict[str, SettingValue], name: str, possible: object) -> None:
+        stored = env.get(name)
+        if stored is not None and stored.value is UNKNOWN and isinstance(possible, tuple):
+            env[name] = replace(stored, possible=possible)
 
     def _value(self, info: ModuleInfo, expr: Expr, env: Mapping[str, SettingValue], line: int) -> SettingValue:
         env_read = self._env_read(info, expr, env)
@@ -239,6 +242,19 @@ class SettingsReader:
             if resolved in ENV_READER_CLASSES:
                 return ENV_READER
         return UNKNOWN
+
+
+def _list_added(items: tuple[object, ...], method: str, args: list[object]) -> object:
+    """The list after `.append(x)`, `.extend([...])` or `.insert(i, x)`; UNKNOWN for anything else."""
+    if method == "append" and len(args) == 1:
+        return items + (args[0],)
+    if method == "extend" and len(args) == 1 and isinstance(args[0], tuple):
+        return items + args[0]
+    if method == "insert" and len(args) == 2 and isinstance(args[0], int):
+        listed = list(items)
+        listed.insert(args[0], args[1])
+        return tuple(listed)
+    return UNKNOWN
 
 
 def _calls_in(expr: Expr | None, depth: int = 0) -> list[str]:

@@ -15,19 +15,26 @@ PATH_FUNCTIONS = {
 }
 INCLUDE = frozenset({"django.urls.include", "django.urls.conf.include", "django.conf.urls.include"})
 # Functions that return the URL patterns they are given, changed.
+# how deep lists, `+`, includes and paths nest (each counts one); pretix's root URLconf reaches its
+# views through 11 levels across three modules
+MAX_NESTING = 30
 PATTERN_WRAPPERS = frozenset({"rest_framework.urlpatterns.format_suffix_patterns", "django.conf.urls.i18n.i18n_patterns"})
 
 
 class RouteCollector:
-    def __init__(self, resolver: Resolver, info: ModuleInfo) -> None:
+    def __init__(self, resolver: Resolver, info: ModuleInfo, host: str | None = None) -> None:
         self.resolver = resolver
         self.info = info
+        # the URLconf the routes belong to: another module when this one's lists are read for it
+        # (`urlpatterns = common_patterns + ...` with `from pretix.urls import common_patterns`)
+        self.host = host or info.name
         self.routers: set[str] = set()
         self.routes: list[RouteFact] = []
         self.prefix: list[str] = []  # patterns of the inline includes being read
         # module-level lists of patterns other than urlpatterns (`_patterns = [...]`, then
         # `include(_patterns)`), with what is appended to them anywhere in the module
         self.lists: dict[str, list[Expr]] = {}
+        self.expanding: set[tuple[str, str]] = set()  # imported lists being read: no cycles
 
     def _resolve(self, dotted: str) -> str:
         return self.resolver.resolve(self.info.name, dotted)
@@ -35,7 +42,10 @@ class RouteCollector:
     def _collect_lists(self) -> None:
         for statement in self.info.statements:
             value = statement.value
-            if statement.kind == "assign" and isinstance(value, Seq) and len(statement.targets) == 1:
+            if statement.kind == "assign" and isinstance(value, Call) and isinstance(value.func, Name):
+                if self._resolve(value.func.dotted).endswith("Router"):
+                    self.routers.update(statement.targets)
+            if statement.kind == "assign" and _is_list(value) and len(statement.targets) == 1:
                 name = statement.targets[0]
                 if name != "urlpatterns":
                     self.lists[name] = [value]
@@ -51,9 +61,6 @@ class RouteCollector:
         self._collect_lists()
         for statement in self.info.statements:
             value = statement.value
-            if statement.kind == "assign" and isinstance(value, Call) and isinstance(value.func, Name):
-                if self._resolve(value.func.dotted).endswith("Router"):
-                    self.routers.update(statement.targets)
             if statement.kind in ("assign", "augassign") and "urlpatterns" in statement.targets:
                 self._patterns(value)
             elif statement.kind == "call" and isinstance(value, Call) and isinstance(value.func, Name):
@@ -83,16 +90,15 @@ class RouteCollector:
         )
 
     def _patterns(self, expr: Expr | None, depth: int = 0) -> None:
-        if depth > 10 or expr is None:
+        if depth > MAX_NESTING or expr is None:
             return
         if isinstance(expr, Seq):
             for item in expr.items:
                 self._patterns(item, depth + 1)
         elif isinstance(expr, Name) and expr.dotted.endswith(".urls") and expr.dotted[:-5] in self.routers:
             self._add("include", None, None, f"{self.info.name}:{expr.dotted[:-5]}", expr.line, None)
-        elif isinstance(expr, Name) and expr.dotted in self.lists:
-            for value in self.lists[expr.dotted]:
-                self._patterns(value, depth + 1)
+        elif isinstance(expr, Name):
+            self._list(expr, depth)
         elif isinstance(expr, Bin) and expr.op == "Add":  # [path(...)] + router.urls
             self._patterns(expr.left, depth + 1)
             self._patterns(expr.right, depth + 1)
@@ -116,7 +122,7 @@ class RouteCollector:
             inline = target.arg(0)
             if isinstance(inline, Seq) and inline.kind == "tuple" and inline.items:
                 inline = inline.items[0]  # include(([...], "app"))
-            if isinstance(inline, Seq) or (isinstance(inline, Name) and inline.dotted in self.lists):
+            if isinstance(inline, (Seq, Bin)) or (isinstance(inline, Name) and self._find_list(inline) is not None):
                 self._inline(pattern, inline, depth)
             return
         if isinstance(target, Seq):  # path("x/", ([...], "app", "ns")) / path("x/", [...])
@@ -124,6 +130,37 @@ class RouteCollector:
             self._inline(pattern, target.items[0] if target.kind == "tuple" and target.items else target, depth)
             return
         self._add(kind, pattern, self._view(target), None, call.line, name, self._wrappers(target))
+
+    def _find_list(self, expr: Name) -> tuple[RouteCollector, str] | None:
+        """The module-level list of patterns a name means, in this module or imported from another
+        project module (with a collector reading that module's lists for this URLconf)."""
+        if expr.dotted in self.lists:
+            return self, expr.dotted
+        module, _, name = self._resolve(expr.dotted).rpartition(".")
+        info = self.resolver.modules.get(module)
+        if info is None or module == self.info.name or name == "urlpatterns":
+            return None
+        other = RouteCollector(self.resolver, info, self.host)
+        other._collect_lists()
+        if name not in other.lists:
+            return None
+        other.routes, other.prefix, other.expanding = self.routes, self.prefix, self.expanding
+        return other, name
+
+    def _list(self, expr: Name, depth: int) -> None:
+        found = self._find_list(expr)
+        if found is None:
+            return
+        other, name = found
+        key = (other.info.name, name)
+        if key in self.expanding:
+            return
+        self.expanding.add(key)
+        try:
+            for value in other.lists[name]:
+                other._patterns(value, depth + 1)
+        finally:
+            self.expanding.discard(key)
 
     def _inline(self, pattern: str | None, patterns: Expr, depth: int) -> None:
         self.prefix.append(pattern or "")
@@ -173,8 +210,15 @@ class RouteCollector:
         name: str | None,
         decorators: tuple[str, ...] = (),
     ) -> None:
-        route = RouteFact(self.info.name, self.info.path, line, kind, pattern, view, include, name, prefix=tuple(self.prefix), decorators=decorators)
+        route = RouteFact(self.host, self.info.path, line, kind, pattern, view, include, name, prefix=tuple(self.prefix), decorators=decorators)
         self.routes.append(route)
+
+
+def _is_list(value: Expr | None) -> bool:
+    """A literal list of patterns, or lists added together (`base_patterns + control_patterns`)."""
+    if isinstance(value, Bin):
+        return value.op == "Add" and _is_list(value.left) and _is_list(value.right)
+    return isinstance(value, Seq) or isinstance(value, Name)
 
 
 def collect_routes(resolver: Resolver, info: ModuleInfo) -> list[RouteFact]:

@@ -181,7 +181,7 @@ def task_framework(resolved: str, celery_apps: Iterable[str]) -> str | None:
 
 
 def collect_tasks(index: ProjectIndex) -> tuple[TaskFact, ...]:
-    resolver = Resolver(index.modules)
+    resolver = Resolver(index.modules, index.source_roots)
     apps = _celery_apps(index, resolver)
     found = []
     for name, info in index.modules.items():

@@ -41,7 +41,9 @@ from djvet.index.scoping import (
 )
 from djvet.rule import Hit, Rule
 
-GET_OBJECT_OR_404 = frozenset({"django.shortcuts.get_object_or_404", "django.shortcuts.aget_object_or_404"})
+GET_OBJECT_OR_404 = frozenset(
+    {"django.shortcuts.get_object_or_404", "django.shortcuts.aget_object_or_404", "rest_framework.generics.get_object_or_404"}
+)
 KNOWN_DECORATOR_PREFIXES = (*NEUTRAL_DECORATOR_PREFIXES, "rest_framework.decorators.")
 
 
@@ -258,11 +260,27 @@ def _has_unknown_decorator(node: nodes.FunctionDef, ctx: ModuleContext) -> bool:
     return False
 
 
+# DRF's hooks that run inside the operations of one kind: (actions, HTTP methods of handlers)
+_SAVE_HOOKS = {
+    "perform_create": (("create",), ("POST",)),
+    "perform_update": (("update", "partial_update"), ("PUT", "PATCH")),
+    "perform_destroy": (("destroy",), ("DELETE",)),
+}
+# DRF's methods every operation of the view calls
+_EVERY_OPERATION = frozenset({"get_queryset", "get_serializer_context", "initial"})
+
+
 def _operations_of(policy: ViewPolicy, name: str) -> list[Operation]:
-    """The operations a method of a DRF view serves: its handler, its action, or (get_object) every
-    operation on one object."""
+    """The operations a method of a DRF view serves: its handler, its action, the operations whose
+    save hook it is, every operation for the methods they all call, or (get_object) every operation
+    on one object."""
     if name == "get_object":
         return [op for op in policy.operations if op.detail is True or (op.action is None and op.method != "POST")]
+    if name in _SAVE_HOOKS:
+        actions, methods = _SAVE_HOOKS[name]
+        return [op for op in policy.operations if op.action in actions or (op.action is None and op.method in methods)]
+    if name in _EVERY_OPERATION:
+        return list(policy.operations)
     if name in HANDLERS:
         return [op for op in policy.operations if op.action is None and op.method == name.upper()]
     if name in ACTION_METHODS or any(op.action == name for op in policy.operations):
