@@ -26,7 +26,8 @@ shared and noisy; ratios travel, absolute seconds do not), and the pylint + djve
 share they add to pylint with pylint_django. Peak MB is the largest resident set size of the
 measured process over the runs. `--jobs` is passed to djvet only when `djvet check --help` lists
 it. Children run with DJANGO_SETTINGS_MODULE unset, so pylint_django never imports the project.
-A traceback, an internal error or a djvet exit code of 2 in any run makes the exit code 1.
+Progress goes to stderr, one line per measured run. A traceback, an internal error or a djvet
+exit code of 2 in any run makes the exit code 1.
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import FLOOR, checked_files, measure  # noqa: E402
 
 DJVET_SRC = Path(djvet.__file__).resolve().parents[1]
-# pylint's words for a checker that crashed, a plugin it could not load, and djvet's own failure
-PYLINT_TROUBLE = ("(astroid-error)", "(bad-plugin-value)", "(djvet-internal-error)", "(djvet-config-error)")
+# pylint's words for a plugin it could not load, and for djvet's own failure
+PYLINT_TROUBLE = ("(bad-plugin-value)", "(djvet-internal-error)", "(djvet-config-error)")
+TRACEBACK = "Traceback (most recent call last)"
 COPY_IGNORE = shutil.ignore_patterns(".git", ".hg", "node_modules", "__pycache__", ".djvet_cache", "*.pyc")
 
 
@@ -65,6 +67,7 @@ class Scenario:
     seconds: list[float] = field(default_factory=list)
     peaks: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: set[str] = field(default_factory=set)
 
     def median(self) -> float:
         return statistics.median(self.seconds)
@@ -92,9 +95,11 @@ def djvet_supports(option: str, env: dict[str, str]) -> bool:
 
 
 def largest(files: list[Path], root: Path, kind: str) -> Path | None:
-    """The project's largest file of one kind (tests left out): the edit that reaches the most."""
+    """The project's largest `models.py` (or module of a `models/` package; then any file of that
+    kind, like managers.py), tests left out: the edit that reaches the most."""
     candidates = [f for f in files if kind in (kinds := file_kinds(f.relative_to(root).as_posix())) and "tests" not in kinds]
-    return max(candidates, key=lambda f: (f.stat().st_size, f.as_posix()), default=None)
+    named = [f for f in candidates if f.stem == kind or f.parent.name == kind]
+    return max(named or candidates, key=lambda f: (f.stat().st_size, f.as_posix()), default=None)
 
 
 def appender(path: Path) -> Callable[[int], None]:
@@ -160,13 +165,21 @@ def measure_project(source: Path, runs: int, jobs: str | None, pylint: bool, dja
                 scenario.seconds.append(seconds)
                 scenario.peaks.append(peak)
                 scenario.problems += run_problems(scenario, code, out, err, len(files))
+                print(f"{source.name} run {run + 1}/{runs}: {scenario.name}: {seconds:.2f} s", file=sys.stderr, flush=True)
         return table_rows(source.name, scenarios, len(files)), any(s.problems for s in scenarios)
 
 
 def run_problems(scenario: Scenario, code: int, out: str, err: str, files: int) -> list[str]:
+    """What went wrong in one run; a crash of pylint or pylint_django without djvet in the
+    traceback is pylint's (it happens without djvet too) and only noted."""
     problems = []
-    if "Traceback (most recent call last)" in err or "Traceback (most recent call last)" in out:
-        problems.append(f"{scenario.name}: traceback: {err.strip().splitlines()[-1:] or out.strip().splitlines()[-1:]}")
+    is_pylint = scenario.command[1:3] == ["-m", "pylint"]
+    for block in (out + "\n" + err).split(TRACEBACK)[1:]:
+        last = next((line for line in reversed(block.strip().splitlines()) if line.strip() and not line.startswith(" ")), "")
+        if is_pylint and "/djvet/" not in block:
+            scenario.notes.add(f"pylint's own traceback, not djvet's: {last[:120]}")
+        else:
+            problems.append(f"{scenario.name}: traceback: {last[:200]}")
     for marker in PYLINT_TROUBLE:
         trouble = [line for line in out.splitlines() if marker in line]
         if trouble:
@@ -200,6 +213,8 @@ def table_rows(name: str, scenarios: list[Scenario], files: int) -> list[str]:
             base = pylint_base.get(scenario.name.partition(" on ")[2])
             if base:
                 note = f"{(median - base) / base:+.0%} on pylint"
+        if scenario.notes:
+            note = (note + "; " if note else "") + sorted(scenario.notes)[0]
         if scenario.problems:
             note = (note + "; " if note else "") + f"FAILED: {scenario.problems[0]}"
         rows.append(f"| {name} ({files} files) | {scenario.name} | {median:.2f} | {ratio} | {max(scenario.peaks) / 1024:.0f} | {note} |")

@@ -58,39 +58,30 @@ def test_scenarios_measure_every_scenario_on_a_copy(tmp_path):
     out = tmp_path / "result.md"
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     help_text = subprocess.run([sys.executable, "-m", "djvet", "check", "--help"], env=env, capture_output=True, text=True, check=True).stdout
-    result = run_script("scenarios.py", str(project), "--runs", "1", "--no-pylint", "--jobs", "2", "--out", str(out), cwd=tmp_path)
+    result = run_script("scenarios.py", str(project), "--runs", "1", "--jobs", "2", "--out", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    head = result.stdout.splitlines()[:2]
-    assert head[0] == f"Command: `python benchmarks/scenarios.py {project} --runs 1 --no-pylint --jobs 2 --out {out}`"
+    head = result.stdout.splitlines()[:3]
+    assert head[0] == f"Command: `python benchmarks/scenarios.py {project} --runs 1 --jobs 2 --out {out}`"
     # --jobs goes to djvet only when its --help lists it (issue 7 adds it)
-    assert (head[1] == "This djvet has no `--jobs`: `--jobs 2` was not passed.") == ("--jobs" not in help_text.split())
+    assert ("This djvet has no `--jobs`: `--jobs 2` was not passed." in head) == ("--jobs" not in help_text.split())
     rows = table(result.stdout)
-    assert [(r["project"], r["scenario"], r["note"].strip()) for r in rows] == [
-        ("tiny (3 files)", "floor: ast.parse", ""),
-        ("tiny (3 files)", "djvet cold", ""),
-        ("tiny (3 files)", "djvet warm, nothing changed", ""),
-        ("tiny (3 files)", "djvet after editing shop/models.py", ""),
-        ("tiny (3 files)", "pre-commit: djvet check shop/views.py after editing it", ""),
+    assert [(r["project"], r["scenario"]) for r in rows] == [
+        ("tiny (3 files)", "floor: ast.parse"),
+        ("tiny (3 files)", "djvet cold"),
+        ("tiny (3 files)", "djvet warm, nothing changed"),
+        ("tiny (3 files)", "djvet after editing shop/models.py"),
+        ("tiny (3 files)", "pre-commit: djvet check shop/views.py after editing it"),
+        ("tiny (3 files)", "pylint + pylint_django"),
+        ("tiny (3 files)", "pylint + pylint_django + djvet"),
+        ("tiny (3 files)", "pylint + pylint_django on shop/views.py"),
+        ("tiny (3 files)", "pylint + pylint_django + djvet on shop/views.py"),
     ]
     assert rows[0]["ratio"] == "1.00x"
-    assert out.read_text(encoding="utf-8") == result.stdout
-    assert snapshot(project) == before  # edits and the cache went to a temporary copy
-
-
-def test_scenarios_compare_pylint_with_and_without_djvet(tmp_path):
-    project = tmp_path / "tiny"
-    write(project)
-    result = run_script("scenarios.py", str(project), "--runs", "1", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    rows = table(result.stdout)
-    assert [r["scenario"] for r in rows][5:] == [
-        "pylint + pylint_django",
-        "pylint + pylint_django + djvet",
-        "pylint + pylint_django on shop/views.py",
-        "pylint + pylint_django + djvet on shop/views.py",
-    ]
+    assert [r["note"].strip() for r in rows[:6]] == [""] * 6
     assert re.fullmatch(r"[+-]\d+% on pylint", rows[6]["note"].strip()), rows[6]
     assert re.fullmatch(r"[+-]\d+% on pylint", rows[8]["note"].strip()), rows[8]
+    assert out.read_text(encoding="utf-8") == result.stdout
+    assert snapshot(project) == before  # edits and the cache went to a temporary copy
 
 
 def test_sweep_counts_files_findings_and_errors_per_project(tmp_path):
@@ -143,3 +134,22 @@ def test_a_missing_folder_is_one_line_and_exit_2(tmp_path, script):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_pylint_crash_counts_against_djvet_only_when_djvet_is_in_the_traceback():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import scenarios
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    pylint = scenarios.Scenario("pylint + pylint_django + djvet", [sys.executable, "-m", "pylint", "x.py"])
+    own = 'Traceback (most recent call last):\n  File "/site-packages/pylint_django/checkers/x.py", line 1\nKeyError: 1\n'
+    ours = 'Traceback (most recent call last):\n  File "/repo/src/djvet/pylint.py", line 9\nValueError: 2\n'
+    assert scenarios.run_problems(pylint, 1, "", own, 1) == []
+    assert pylint.notes == {"pylint's own traceback, not djvet's: KeyError: 1"}
+    assert scenarios.run_problems(pylint, 1, "", ours, 1) == ["pylint + pylint_django + djvet: traceback: ValueError: 2"]
+    djvet = scenarios.Scenario("djvet cold", [sys.executable, "-m", "djvet", "check", "."])
+    assert scenarios.run_problems(djvet, 2, "", own, 1) == [
+        "djvet cold: traceback: KeyError: 1",
+        "djvet cold: exit 2: " + own.strip(),
+    ]
