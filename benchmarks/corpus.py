@@ -29,17 +29,17 @@ FLOOR = "import ast, sys, warnings\nwarnings.simplefilter('ignore')\n" + (
 )
 
 
-def measure(cmd: list[str], cwd: Path) -> tuple[float, int, int, str, str]:
+def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int, int, str, str]:
     """Wall seconds, peak RSS in KiB, exit code, stdout, stderr of one child process."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+        process = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, env=env)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return seconds, usage.ru_maxrss, process.returncode, out.read().decode(), err.read().decode()
+        return seconds, usage.ru_maxrss, process.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace")
 
 
 def checked_files(project: Path) -> list[Path]:
@@ -51,7 +51,7 @@ def run_project(project: Path, runs: int) -> dict[str, object]:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
         listing.write("\n".join(str(f) for f in files))
     floor_cmd = [sys.executable, "-c", FLOOR, listing.name]
-    djvet_cmd = [sys.executable, "-m", "djvet", "check", ".", "--format", "json", "--no-timing", "--fail-on", "never"]
+    djvet_cmd = [sys.executable, "-m", "djvet", "check", ".", "--format", "json", "--no-timing", "--fail-on", "never", "--no-cache"]
     floor_times, djvet_times, peaks = [], [], []
     result: dict[str, object] = {}
     for _ in range(runs):  # interleaved, so drift hits both alike

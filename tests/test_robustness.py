@@ -118,6 +118,7 @@ BAD_FILES = {
     "invalid-utf8": lambda: (b"x = 1\ny = '\xe9'\n", "cannot decode as utf-8: invalid continuation byte"),
     "unknown-cookie": lambda: (b"# -*- coding: klingon -*-\nx = 1\n", "cannot decode: unknown encoding: klingon"),
     "nul-byte": lambda: (data := b"x = 1\x00\n", python_says(data)),
+    "two-boms": lambda: (data := b"\xef\xbb\xbf\xef\xbb\xbfx = 1\n", python_says(data)),
     "empty": lambda: (b"", None),
     "only-a-comment": lambda: (b"# nothing here", None),
     "latin-1-cookie": lambda: (b"# -*- coding: latin-1 -*-\nname = 'caf\xe9'\n", None),

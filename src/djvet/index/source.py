@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import io
+import re
 import tokenize
 import warnings
 from pathlib import Path
@@ -15,18 +17,33 @@ class SourceError(Exception):
     """A file that cannot be analyzed; the message says why, for the user."""
 
 
+# PEP 263; tokenize's own pattern
+COOKIE_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.ASCII)
+
+
 def decode_source(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(f"cannot decode: {exc.msg}") from None
+        bom_conflict = _bom_conflict(data) if exc.msg == "encoding problem: utf-8" else None
+        raise SourceError(f"cannot decode: {bom_conflict or exc.msg}") from None
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         raise SourceError(f"cannot decode as {encoding}: {exc.reason if isinstance(exc, UnicodeDecodeError) else exc}") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text
+    return text  # utf-8-sig took off the one BOM Python allows; a second one is Python's syntax error
+
+
+def _bom_conflict(data: bytes) -> str | None:
+    """Python's words for a UTF-8 BOM with a cookie naming another codec (tokenize says only
+    "encoding problem: utf-8", which names the one encoding the file does not contradict)."""
+    if not data.startswith(codecs.BOM_UTF8):
+        return None
+    for line in data[3:].splitlines()[:2]:
+        match = COOKIE_RE.match(line)
+        if match:
+            return f"encoding problem: {match.group(1).decode('ascii')} with BOM"
+    return None
 
 
 def read_source(path: Path) -> str:
