@@ -64,7 +64,8 @@ def _name_instance(node: nodes.Name, ctx: ModuleContext, depth: int) -> Instance
             rows = find_rows(loop, ctx)
             if rows is None or rows.var != node.name:
                 return None
-            return Instance(rows.loaded.model, rows.loaded, awaited=isinstance(loop.node, nodes.AsyncFor) or getattr(loop.node, "is_async", False) is True)
+            awaited = isinstance(loop.node, nodes.AsyncFor) or getattr(loop.node, "is_async", False) is True
+            return Instance(rows.loaded.model, rows.loaded, awaited)
     value = find_local_value(function, node.name, node.lineno or 0)
     return _value_instance(value, ctx, depth + 1) if value is not None else None
 
@@ -74,7 +75,8 @@ def _value_instance(value: nodes.NodeNG, ctx: ModuleContext, depth: int) -> Inst
     if awaited:
         value = value.value
     if not isinstance(value, nodes.Call):
-        return find_instance(value, ctx, depth + 1) if isinstance(value, (nodes.Name, nodes.Attribute)) and not awaited else None
+        plain = isinstance(value, (nodes.Name, nodes.Attribute)) and not awaited
+        return find_instance(value, ctx, depth + 1) if plain else None
     func = value.func
     if isinstance(func, nodes.Attribute) and func.attrname in (AFETCH_ONE if awaited else FETCH_ONE):
         if func.attrname in ("get", "aget") and dotted(func.expr) == "self":
@@ -86,11 +88,11 @@ def _value_instance(value: nodes.NodeNG, ctx: ModuleContext, depth: int) -> Inst
     if isinstance(func, nodes.Attribute) and func.attrname == "get_object" and dotted(func.expr) == "self":
         return _view_model_instance(value, ctx)
     resolved = resolve_dotted(func, ctx)
-    if resolved in ctx.index.models:
+    if resolved is not None and resolved in ctx.index.models:
         return Instance(resolved)
     if resolved in GET_OBJECT and value.args:
         model = resolve_dotted(value.args[0], ctx)
-        if model in ctx.index.models:
+        if model is not None and model in ctx.index.models:
             return Instance(model)
         loaded = loaded_by(value.args[0], ctx)
         return Instance(loaded.model, loaded) if loaded is not None and not loaded.values else None
@@ -110,7 +112,8 @@ def _parameter_instance(function: nodes.FunctionDef, name: str, ctx: ModuleConte
     """`self` of a model method, a parameter annotated with a model, a model signal receiver's
     `instance`, and the `instance` DRF hands to `perform_destroy`."""
     cls = function.parent if isinstance(function.parent, nodes.ClassDef) else None
-    decorators = [dotted(d.func if isinstance(d, nodes.Call) else d) or "" for d in (function.decorators.nodes if function.decorators else ())]
+    written = function.decorators.nodes if function.decorators else []
+    decorators = [dotted(d.func if isinstance(d, nodes.Call) else d) or "" for d in written]
     if name == "self" and cls is not None and function.argnames()[:1] == ["self"]:
         if any(d.rpartition(".")[2] in ("classmethod", "staticmethod") for d in decorators):
             return None
@@ -119,7 +122,7 @@ def _parameter_instance(function: nodes.FunctionDef, name: str, ctx: ModuleConte
     annotation = _annotation(function, name)
     if annotation is not None:
         model = resolve_dotted(annotation, ctx)
-        return Instance(model) if model in ctx.index.models else None
+        return Instance(model) if model is not None and model in ctx.index.models else None
     if name == "instance" and cls is None:
         return _signal_sender(function, ctx)
     if name == "instance" and cls is not None and function.name == "perform_destroy":
@@ -150,6 +153,6 @@ def _signal_sender(function: nodes.FunctionDef, ctx: ModuleContext) -> Instance 
         if signal is None or signal.rpartition(".")[2] not in MODEL_SIGNALS or sender is None:
             continue
         model = resolve_dotted(sender, ctx)
-        if model in ctx.index.models:
+        if model is not None and model in ctx.index.models:
             return Instance(model)
     return None

@@ -45,7 +45,7 @@ def _local_import(node: nodes.NodeNG, name: str) -> str | None:
         if isinstance(assignment, nodes.Import):
             for imported, alias in assignment.names:
                 if alias == name:
-                    return imported
+                    return str(imported)
                 if alias is None and imported.split(".")[0] == name:
                     return name
     return None

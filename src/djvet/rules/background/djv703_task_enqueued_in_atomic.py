@@ -53,7 +53,8 @@ def _transaction(node: nodes.NodeNG, ctx: ModuleContext) -> tuple[str, list[node
         current = parent
     if not isinstance(current, nodes.FunctionDef):
         return None
-    decorators = [resolve_dotted(d.func if isinstance(d, nodes.Call) else d, ctx) for d in current.decorators.nodes] if current.decorators else []
+    written = current.decorators.nodes if current.decorators else []
+    decorators = [resolve_dotted(d.func if isinstance(d, nodes.Call) else d, ctx) for d in written]
     if any(d in ATOMIC for d in decorators):
         return f"`@transaction.atomic` on `{current.name}`", list(own_nodes(current))
     if _atomic_requests(ctx) and not any(d in NON_ATOMIC_REQUESTS for d in decorators) and _is_view_code(current, ctx):
