@@ -74,8 +74,6 @@ def find_enqueue(call: nodes.Call, ctx: ModuleContext) -> Enqueue | None:
     return None
 
 
-
-
 def _task_framework(node: nodes.NodeNG, ctx: ModuleContext) -> tuple[str, bool] | None:
     """The framework of the task `node` names (a task function, a Celery Task class or an instance
     of one: `SyncTask()`), and whether its class overrides how it is enqueued."""
@@ -155,21 +153,33 @@ def _keyword(call: nodes.Call, name: str) -> nodes.NodeNG | None:
     return None
 
 
-_TEXT_GATES = ("enqueue", "async_task")
-_PATTERNS: dict[int, tuple[object, re.Pattern[str] | None]] = {}
+# Text an enqueue call contains (all but a huey task called by name: `send_receipt(order_id)`)
+_QUEUE_WORDS = ("enqueue", "async_task")
+_METHOD_WORDS = {
+    "celery": (".delay", ".apply_async"),
+    "rq": (".delay",),
+    "dramatiq": (".send(", ".send_with_options("),
+    "huey": (".schedule(",),
+}
+_GATES: dict[int, tuple[object, tuple[str, ...], re.Pattern[str] | None]] = {}
 
 
 def enqueues_here(ctx: ModuleContext) -> bool:
-    """Cheap gate: the module calls a queue, or names one of the project's tasks."""
-    if any(word in ctx.text for word in _TEXT_GATES):
+    """Cheap gate: the module calls a queue, calls a method that enqueues a task of one of the
+    project's frameworks, or names one of the project's huey tasks (calling those enqueues them)."""
+    if any(word in ctx.text for word in _QUEUE_WORDS):
         return True
-    cached = _PATTERNS.get(id(ctx.index))
+    cached = _GATES.get(id(ctx.index))
     if cached is None or cached[0] is not ctx.index:
         book = task_book(ctx.index)
-        names = sorted({q.rpartition(".")[2] for q in (*book.functions, *book.classes)})
+        frameworks = {t.framework for t in book.functions.values()} | ({"celery"} if book.classes else set())
+        words = tuple(w for f in sorted(frameworks) for w in _METHOD_WORDS.get(f, ()))
+        names = sorted({q.rpartition(".")[2] for q, t in book.functions.items() if t.framework == "huey"})
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b") if names else None
-        _PATTERNS.clear()
-        cached = (ctx.index, pattern)
-        _PATTERNS[id(ctx.index)] = cached
-    pattern = cached[1]
+        _GATES.clear()
+        cached = (ctx.index, words, pattern)
+        _GATES[id(ctx.index)] = cached
+    _, words, pattern = cached
+    if any(word in ctx.text for word in words):
+        return True
     return isinstance(pattern, re.Pattern) and pattern.search(ctx.text) is not None

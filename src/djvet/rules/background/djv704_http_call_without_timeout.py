@@ -24,7 +24,7 @@ REQUEST_FILES = frozenset({"middleware", "middlewares", "context_processors", "t
 
 class HttpCallWithoutTimeout(Rule):
     code = "DJV704"
-    needs_text = ("requests", "urlopen")
+    needs_text = ("import requests", "from requests", "urlopen")
 
     def applies_to(self, ctx: ModuleContext) -> bool:
         return super().applies_to(ctx) and is_production_code(ctx) and not is_management_command(ctx.relpath)
