@@ -61,7 +61,8 @@ def own_nodes(function: nodes.FunctionDef | nodes.AsyncFunctionDef) -> Iterator[
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(reversed([c for c in node.get_children() if not isinstance(c, _NESTED)]))
+        if not isinstance(node, _NESTED):  # a nested def in the body is yielded, not entered
+            stack.extend(reversed([c for c in node.get_children() if not isinstance(c, _NESTED)]))
 
 
 def callee_name(call: nodes.Call) -> str:

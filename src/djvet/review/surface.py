@@ -4,26 +4,14 @@ only; rendering is the report's job."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from djvet.index.expr import Call, Expr, Name
 from djvet.index.facts import UNKNOWN, ProjectIndex, SettingsFact
-from djvet.index.resolve import Resolver
+from djvet.index.tasks import TaskFact, task_book
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 VIEWSET_METHODS = {"list": "GET", "retrieve": "GET", "create": "POST", "update": "PUT", "partial_update": "PATCH", "destroy": "DELETE"}
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
-CELERY_DECORATORS = frozenset({"celery.shared_task", "celery.task", "celery.decorators.task", "celery.decorators.periodic_task", "celery.task.periodic_task"})
-RQ_DECORATORS = frozenset({"django_rq.job", "django_rq.decorators.job", "rq.decorators.job", "rq.job"})
-OTHER_TASK_DECORATORS = {
-    "dramatiq.actor": "dramatiq",
-    "huey.contrib.djhuey.task": "huey",
-    "huey.contrib.djhuey.db_task": "huey",
-    "huey.contrib.djhuey.periodic_task": "huey",
-    "huey.contrib.djhuey.db_periodic_task": "huey",
-    "django.tasks.task": "django-tasks",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +43,6 @@ class AsyncView:
     path: str
     line: int
     handlers: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TaskFact:
-    qualname: str
-    path: str
-    line: int
-    framework: str  # celery | rq | dramatiq | huey | django-tasks
-    decorator: str
-    is_async: bool = False
 
 
 def short(qualname: str) -> str:
@@ -152,52 +130,8 @@ def collect_async_views(index: ProjectIndex) -> tuple[AsyncView, ...]:
     return tuple(sorted(found, key=lambda v: (v.path, v.line)))
 
 
-def _decorator_target(decorator: Expr) -> str | None:
-    target = decorator.func if isinstance(decorator, Call) else decorator
-    return target.dotted if isinstance(target, Name) else None
-
-
-def _celery_apps(index: ProjectIndex, resolver: Resolver) -> frozenset[str]:
-    """Qualified names of module-level `app = Celery(...)` assignments."""
-    apps: set[str] = set()
-    for name, info in index.modules.items():
-        for statement in info.statements:
-            value = statement.value
-            if statement.kind == "assign" and isinstance(value, Call) and isinstance(value.func, Name):
-                if resolver.resolve(name, value.func.dotted) in ("celery.Celery", "celery.app.Celery", "celery.app.base.Celery"):
-                    apps.update(f"{name}.{t}" for t in statement.targets)
-    return frozenset(apps)
-
-
-def task_framework(resolved: str, celery_apps: Iterable[str]) -> str | None:
-    if resolved in CELERY_DECORATORS:
-        return "celery"
-    owner, _, attr = resolved.rpartition(".")
-    if attr in ("task", "periodic_task") and owner in celery_apps:
-        return "celery"
-    if resolved in RQ_DECORATORS:
-        return "rq"
-    return OTHER_TASK_DECORATORS.get(resolved)
-
-
 def collect_tasks(index: ProjectIndex) -> tuple[TaskFact, ...]:
-    resolver = Resolver(index.modules, index.source_roots)
-    apps = _celery_apps(index, resolver)
-    found = []
-    for name, info in index.modules.items():
-        if "tests" in info.kinds:
-            continue
-        for function in info.functions.values():
-            for decorator in function.decorators:
-                dotted = _decorator_target(decorator)
-                if dotted is None:
-                    continue
-                resolved = resolver.resolve(name, dotted)
-                framework = task_framework(resolved, apps)
-                if framework is not None:
-                    found.append(TaskFact(function.qualname, info.path, function.line, framework, resolved, function.is_async))
-                    break
-    return tuple(sorted(found, key=lambda t: (t.path, t.line)))
+    return tuple(sorted(task_book(index).functions.values(), key=lambda t: (t.path, t.line)))
 
 
 def collect_enqueue_sites(index: ProjectIndex) -> tuple[tuple[str, str, int], ...]:
