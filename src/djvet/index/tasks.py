@@ -105,14 +105,15 @@ def task_framework(resolved: str, apps: Iterable[str]) -> str | None:
     return OTHER_TASK_DECORATORS.get(resolved)
 
 
-_BOOKS: dict[int, tuple[ProjectIndex, TaskBook]] = {}
-
-
 def task_book(index: ProjectIndex) -> TaskBook:
-    """The project's tasks (outside tests), computed once per index."""
-    cached = _BOOKS.get(id(index))
-    if cached is not None and cached[0] is index:
-        return cached[1]
+    """The project's tasks (outside tests), computed once per index: a shared result (index.deps),
+    so a file depends on the tasks found, not on every module read to find them."""
+    from djvet.index.deps import shared
+
+    return shared("tasks", index, find_tasks)
+
+
+def find_tasks(index: ProjectIndex) -> TaskBook:
     resolver = index_resolver(index)
     apps = celery_apps(index, resolver)
     classes = {
@@ -137,8 +138,4 @@ def task_book(index: ProjectIndex) -> TaskBook:
                         function.qualname, info.path, function.line, framework, resolved, function.is_async, custom
                     )
                     break
-    book = TaskBook(functions, classes)
-    if len(_BOOKS) > 8:
-        _BOOKS.clear()
-    _BOOKS[id(index)] = (index, book)
-    return book
+    return TaskBook(functions, classes)
