@@ -119,7 +119,7 @@ def _finding(rule: Rule, hit: Hit, ctx: ModuleContext, display_path: str) -> Fin
     return Finding(
         code=meta.code,
         name=meta.name,
-        severity=meta.severity,
+        severity=hit.severity or meta.severity,
         confidence=hit.confidence or meta.confidence,
         path=display_path,
         line=line,

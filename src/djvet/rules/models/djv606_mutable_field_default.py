@@ -1,0 +1,44 @@
+"""DJV606 mutable-field-default: see rules/DJV606.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from astroid import nodes
+
+from djvet.astro.models import find_model, keywords, own_field_calls
+from djvet.engine import ModuleContext
+from djvet.rule import Hit, Rule
+
+# `[]`, `{}`, `set()` ... as written: one object built once, when the class body runs.
+MUTABLE_LITERALS = {
+    nodes.List: "list", nodes.ListComp: "list", nodes.Dict: "dict", nodes.DictComp: "dict", nodes.Set: "set", nodes.SetComp: "set",
+}
+MUTABLE_CALLS = frozenset({"list", "dict", "set"})
+
+
+def mutable_kind(value: nodes.NodeNG) -> str | None:
+    """`list`, `dict` or `set` when `value` builds one in place; None for anything else."""
+    kind = MUTABLE_LITERALS.get(type(value))
+    if kind is not None:
+        return kind
+    if isinstance(value, nodes.Call) and isinstance(value.func, nodes.Name) and value.func.name in MUTABLE_CALLS:
+        return value.func.name
+    return None
+
+
+class MutableFieldDefault(Rule):
+    code = "DJV606"
+    needs_text = ("default",)
+
+    def check_classdef(self, node: nodes.ClassDef, ctx: ModuleContext) -> Iterator[Hit]:
+        model = find_model(node, ctx)
+        if model is None:
+            return
+        for field, call in own_field_calls(node, model):
+            if not field.field_class.startswith("django."):
+                continue  # another package's field may copy the value it is given (django-countries does)
+            default = keywords(call).get("default")
+            kind = mutable_kind(default) if default is not None else None
+            if kind is not None:
+                yield Hit(default, {"model": model.name, "field": field.name, "default": kind})
