@@ -9,7 +9,12 @@ from astroid import nodes
 
 from djvet.astro.loops import is_test_support
 from djvet.engine import ModuleContext
-from djvet.index.migrations import MigrationFile, Operation, is_newest_migration, migration_file
+from djvet.index.migrations import (
+    MigrationFile,
+    Operation,
+    is_newest_migration,
+    migration_file,
+)
 from djvet.rule import Rule
 
 

@@ -26,6 +26,10 @@ class FieldLookup:
     method: str  # filter | order_by | values ...
     path: str  # relative to the project root
     line: int
+    # the other fields this call and the filters before it in the chain name: `filter(order=o,
+    # provider=p)` narrows by `order` too
+    siblings: frozenset[str] = frozenset()
+    lookup: str = ""  # as written: `isbn__iexact`
 
 
 _LOOKUPS: dict[int, tuple[ProjectIndex, Mapping[str, tuple[FieldLookup, ...]]]] = {}
@@ -57,8 +61,11 @@ def _collect(index: ProjectIndex) -> Mapping[str, tuple[FieldLookup, ...]]:
                 model = _model_of_chain(index, name, node.func.value)
                 if model is None:
                     continue
-                for field in _fields(node, method):
-                    found.setdefault(model, []).append(FieldLookup(model, field, method, info.path, node.lineno))
+                lookups = _lookups(node, method)
+                together = frozenset(n.split("__", 1)[0] for n in lookups) | _chain_filters(node.func.value)
+                for lookup in lookups:
+                    field = lookup.split("__", 1)[0]
+                    found.setdefault(model, []).append(FieldLookup(model, field, method, info.path, node.lineno, together - {field}, lookup))
     return {model: tuple(sorted(items, key=lambda f: (f.path, f.line, f.field))) for model, items in found.items()}
 
 
@@ -73,20 +80,38 @@ def _model_of_chain(index: ProjectIndex, module: str, receiver: ast.AST) -> str 
     if dotted is None or "." not in dotted:
         return None
     head, _, manager = dotted.rpartition(".")
-    model = index_resolver(index).resolve(module, head)
+    model: str = index_resolver(index).resolve(module, head)
     fact = index.models.get(model)
     if fact is None or (manager not in MANAGER_NAMES and manager not in fact.managers):
         return None
     return model
 
 
-def _fields(call: ast.Call, method: str) -> list[str]:
+def _chain_filters(receiver: ast.AST) -> frozenset[str]:
+    """The fields named by the filter calls before this one in the chain."""
+    names: set[str] = set()
+    for _ in range(30):
+        if not (isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute)):
+            break
+        if receiver.func.attr in KEYWORD_METHODS:
+            names.update(_fields(receiver, receiver.func.attr))
+        receiver = receiver.func.value
+    return frozenset(names)
+
+
+def _lookups(call: ast.Call, method: str) -> list[str]:
+    """The lookups as written: `isbn__iexact`, `-published`."""
     names: list[str] = []
     if method in KEYWORD_METHODS:
         names += [k.arg for k in call.keywords if k.arg and k.arg not in NOT_FIELDS]
-        for arg in call.args:  # Q(isbn=...) objects
-            if isinstance(arg, ast.Call) and (dotted_name(arg.func) or "").rsplit(".", 1)[-1] == "Q":
-                names += [k.arg for k in arg.keywords if k.arg]
+        for arg in call.args:  # Q(isbn=...) objects, also combined: Q(a=1) | Q(b=2)
+            for node in ast.walk(arg):
+                if isinstance(node, ast.Call) and (dotted_name(node.func) or "").rsplit(".", 1)[-1] == "Q":
+                    names += [k.arg for k in node.keywords if k.arg]
     else:
         names += [a.value.lstrip("-") for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-    return [n.split("__", 1)[0] for n in names if n and n != "?"]
+    return [n for n in names if n and n != "?"]
+
+
+def _fields(call: ast.Call, method: str) -> list[str]:
+    return [n.split("__", 1)[0] for n in _lookups(call, method)]

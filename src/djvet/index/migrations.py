@@ -11,12 +11,22 @@ holds a `Migration` class outside a `migrations/` folder is its own, newest, mig
 from __future__ import annotations
 
 import ast
-import re
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from djvet.index.expr import UNKNOWN, Call, Const, Expr, Name, Seq, dotted_name, literal, to_expr
+from djvet.index.expr import (
+    UNKNOWN,
+    Call,
+    Const,
+    Expr,
+    Name,
+    Seq,
+    dotted_name,
+    literal,
+    to_expr,
+)
 from djvet.index.facts import ProjectIndex
 from djvet.index.source import SourceError, parse_source, read_source
 
@@ -76,7 +86,6 @@ class MigrationFile:
     operations: tuple[Operation, ...]  # what runs against the database, in order
     line: int = 0  # the Migration class
     parents: tuple[str, ...] = ()  # migrations of the same folder it depends on
-    unreadable: bool = False
 
 
 # ---- reading one migration --------------------------------------------------------------------
@@ -84,9 +93,8 @@ class MigrationFile:
 
 def find_migration_class(tree: ast.Module) -> ast.ClassDef | None:
     for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == "Migration":
-            if any(dotted_name(base) in MIGRATION_BASES for base in node.bases):
-                return node
+        if isinstance(node, ast.ClassDef) and node.name == "Migration" and any(dotted_name(b) in MIGRATION_BASES for b in node.bases):
+            return node
     return None
 
 
@@ -113,20 +121,23 @@ def _operation(node: ast.Call) -> Operation | None:
         return None
     call = to_expr(node)
     assert isinstance(call, Call)
-    common = {"line": node.lineno, "col": node.col_offset, "positional": len(node.args)}
-    common["keywords"] = frozenset(k.arg or "**" for k in node.keywords)  # type: ignore[assignment]
-    common["options"] = {key: literal(value) for key, value in call.kwargs if key != "**"}  # type: ignore[assignment]
+    base = Operation(
+        kind,
+        node.lineno,
+        node.col_offset,
+        positional=len(node.args),
+        keywords=frozenset(k.arg or "**" for k in node.keywords),
+        options={key: literal(value) for key, value in call.kwargs if key != "**"},
+    )
     if kind in FIELD_OPERATIONS:
-        names = FIELD_OPERATIONS[kind]
-        values = [call.arg(i, key) for i, key in enumerate(names)]
+        values = [call.arg(i, key) for i, key in enumerate(FIELD_OPERATIONS[kind])]
         model = _string(values[0])
-        return Operation(
-            kind,
+        return dataclasses.replace(
+            base,
             model=model.lower() if model else None,
             name=_string(values[1]),
             new_name=_string(values[2]) if kind == "RenameField" else None,
-            field=field_spec(values[2]) if len(names) == 3 and kind != "RenameField" else None,
-            **common,  # type: ignore[arg-type]
+            field=field_spec(values[2]) if kind in ("AddField", "AlterField") else None,
         )
     if kind == "CreateModel":
         name = _string(call.arg(0, "name"))
@@ -137,11 +148,11 @@ def _operation(node: ast.Call) -> Operation | None:
                 field_name = _string(item.items[0])
                 if field_name:
                     pairs.append((field_name, spec))
-        return Operation(kind, model=name.lower() if name else None, fields=tuple(pairs), **common)  # type: ignore[arg-type]
+        return dataclasses.replace(base, model=name.lower() if name else None, fields=tuple(pairs))
     if kind == "RunPython":
         code = call.arg(0, "code")
-        return Operation(kind, code=code.dotted if isinstance(code, Name) else None, **common)  # type: ignore[arg-type]
-    return Operation(kind, **common)  # type: ignore[arg-type]
+        return dataclasses.replace(base, code=code.dotted if isinstance(code, Name) else None)
+    return base
 
 
 def _database_operations(value: ast.AST) -> list[Operation]:

@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from djvet.astro.models import django_field_name, find_model, is_true, keywords, own_field_calls
+from djvet.astro.models import (
+    django_field_name,
+    find_model,
+    is_true,
+    keywords,
+    own_field_calls,
+)
 from djvet.engine import ModuleContext
 from djvet.rule import Hit, Rule
 

@@ -23,7 +23,7 @@ def mutable_kind(value: nodes.NodeNG) -> str | None:
     if kind is not None:
         return kind
     if isinstance(value, nodes.Call) and isinstance(value.func, nodes.Name) and value.func.name in MUTABLE_CALLS:
-        return value.func.name
+        return str(value.func.name)
     return None
 
 

@@ -33,7 +33,7 @@ class LegacyTogetherOption(Rule):
                 continue  # an empty option does nothing
             severity = self._severity(option, ctx)
             if severity is not None:
-                args = {"model": model.name, "option": option, "replacement": REPLACEMENT[option], "status": self._status(option, severity)}
+                args: dict[str, object] = {"model": model.name, "option": option, "replacement": REPLACEMENT[option], "status": self._status(option, severity)}
                 yield Hit(statement, args, severity=severity)
 
     @staticmethod

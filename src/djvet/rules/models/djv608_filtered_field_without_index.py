@@ -7,10 +7,16 @@ from collections.abc import Iterator
 from astroid import nodes
 
 from djvet.astro.classes import find_class_assignment, find_inner_class
-from djvet.astro.models import django_field_name, find_model, is_true, keywords, own_field_calls
+from djvet.astro.models import (
+    django_field_name,
+    find_model,
+    is_true,
+    keywords,
+    own_field_calls,
+)
 from djvet.engine import ModuleContext
 from djvet.index.facts import ModelFact
-from djvet.index.lookups import field_lookups
+from djvet.index.lookups import FieldLookup, field_lookups
 from djvet.rule import Hit, Rule
 
 FILTERING = frozenset({"filter", "exclude", "get", "get_or_create", "update_or_create", "order_by"})
@@ -43,10 +49,16 @@ class FilteredFieldWithoutIndex(Rule):
             options = keywords(call)
             if "**" in options or any(is_true(options.get(k)) or (k in options and not isinstance(options[k], nodes.Const)) for k in ("db_index", "unique", "primary_key")):
                 continue
-            used = next((f for f in lookups if f.field == field.name and f.method in FILTERING), None)
+            used = next((f for f in lookups if self._served_by_index(f, field.name) and not _narrowed(f.siblings, model, indexed)), None)
             if used is not None:
                 where = f"`.{used.method}()` in {used.path}:{used.line}"
                 yield Hit(call, {"model": model.name, "field": field.name, "where": where})
+
+    @staticmethod
+    def _served_by_index(lookup: FieldLookup, name: str) -> bool:
+        """A filter or ordering on the field that a B-tree index on it would serve (`__isnull`
+        tests, mostly in cleanup jobs, are left out)."""
+        return lookup.field == name and lookup.method in FILTERING and not lookup.lookup.endswith("__isnull")
 
     @staticmethod
     def _indexed_fields(node: nodes.ClassDef, model: ModelFact, ctx: ModuleContext) -> set[str] | None:
@@ -72,6 +84,18 @@ class FilteredFieldWithoutIndex(Rule):
                 return None
             named |= names
         return named
+
+
+def _narrowed(siblings: frozenset[str], model: ModelFact, indexed: set[str]) -> bool:
+    """Another condition of the same query uses an index (a relation, the primary key, a unique or
+    indexed field): the database narrows the rows by it first."""
+    for name in siblings:
+        field = model.fields.get(name) or model.fields.get(name.removesuffix("_id"))
+        if name in ("pk", "id") or name in indexed:
+            return True
+        if field is not None and (field.relation is not None or any(field.options.get(k) is True for k in ("unique", "db_index", "primary_key"))):
+            return True
+    return False
 
 
 def _leading_fields(value: nodes.NodeNG, option: str) -> set[str] | None:
