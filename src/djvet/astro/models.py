@@ -9,6 +9,7 @@ from astroid import nodes
 from djvet.astro.loops import is_test_support
 from djvet.engine import ModuleContext
 from djvet.index.facts import FieldFact, ModelFact
+from djvet.rule import Hit, Rule
 
 DJANGO_FIELDS = "django.db.models."
 
@@ -47,3 +48,17 @@ def django_field_name(field: FieldFact) -> str | None:
     if not field.field_class.startswith(DJANGO_FIELDS):
         return None
     return field.field_class.rsplit(".", 1)[-1]
+
+
+class ModelFieldRule(Rule):
+    """A rule that reads each field written in a model's class body, one at a time."""
+
+    def check_classdef(self, node: nodes.ClassDef, ctx: ModuleContext) -> Iterator[Hit]:
+        model = find_model(node, ctx)
+        if model is None:
+            return
+        for field, call in own_field_calls(node, model):
+            yield from self.inspect_field(model, field, call)
+
+    def inspect_field(self, model: ModelFact, field: FieldFact, call: nodes.Call) -> Iterator[Hit]:
+        raise NotImplementedError

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from djvet.astro.models import django_field_name, find_model, own_field_calls
-from djvet.engine import ModuleContext
-from djvet.rule import Hit, Rule
+from djvet.astro.models import ModelFieldRule, django_field_name
+from djvet.index.facts import FieldFact, ModelFact
+from djvet.rule import Hit
 
 # Words of a field name that say it holds money ...
 MONEY_WORDS = frozenset(
@@ -33,14 +33,10 @@ def is_money_name(name: str) -> bool:
     return bool(words & MONEY_WORDS) and not words & NOT_MONEY_WORDS
 
 
-class FloatFieldForMoney(Rule):
+class FloatFieldForMoney(ModelFieldRule):
     code = "DJV603"
     needs_text = ("FloatField",)
 
-    def check_classdef(self, node: nodes.ClassDef, ctx: ModuleContext) -> Iterator[Hit]:
-        model = find_model(node, ctx)
-        if model is None:
-            return
-        for field, call in own_field_calls(node, model):
-            if django_field_name(field) == "FloatField" and is_money_name(field.name):
-                yield Hit(call, {"model": model.name, "field": field.name})
+    def inspect_field(self, model: ModelFact, field: FieldFact, call: nodes.Call) -> Iterator[Hit]:
+        if django_field_name(field) == "FloatField" and is_money_name(field.name):
+            yield Hit(call, {"model": model.name, "field": field.name})

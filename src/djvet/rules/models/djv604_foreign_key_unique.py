@@ -6,26 +6,16 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from djvet.astro.models import (
-    django_field_name,
-    find_model,
-    is_true,
-    keywords,
-    own_field_calls,
-)
-from djvet.engine import ModuleContext
-from djvet.rule import Hit, Rule
+from djvet.astro.models import ModelFieldRule, django_field_name, is_true, keywords
+from djvet.index.facts import FieldFact, ModelFact
+from djvet.rule import Hit
 
 
-class ForeignKeyUnique(Rule):
+class ForeignKeyUnique(ModelFieldRule):
     code = "DJV604"
     needs_text = ("unique",)
 
-    def check_classdef(self, node: nodes.ClassDef, ctx: ModuleContext) -> Iterator[Hit]:
-        model = find_model(node, ctx)
-        if model is None:
-            return
-        for field, call in own_field_calls(node, model):
-            # Django's fields.W342 names ForeignKey itself; subclasses may mean something else
-            if django_field_name(field) == "ForeignKey" and is_true(keywords(call).get("unique")):
-                yield Hit(call, {"model": model.name, "field": field.name})
+    def inspect_field(self, model: ModelFact, field: FieldFact, call: nodes.Call) -> Iterator[Hit]:
+        # Django's fields.W342 names ForeignKey itself; subclasses may mean something else
+        if django_field_name(field) == "ForeignKey" and is_true(keywords(call).get("unique")):
+            yield Hit(call, {"model": model.name, "field": field.name})

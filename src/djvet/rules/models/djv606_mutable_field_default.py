@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from djvet.astro.models import find_model, keywords, own_field_calls
-from djvet.engine import ModuleContext
-from djvet.rule import Hit, Rule
+from djvet.astro.models import ModelFieldRule, keywords
+from djvet.index.facts import FieldFact, ModelFact
+from djvet.rule import Hit
 
 # `[]`, `{}`, `set()` ... as written: one object built once, when the class body runs.
 MUTABLE_LITERALS = {
@@ -27,18 +27,14 @@ def mutable_kind(value: nodes.NodeNG) -> str | None:
     return None
 
 
-class MutableFieldDefault(Rule):
+class MutableFieldDefault(ModelFieldRule):
     code = "DJV606"
     needs_text = ("default",)
 
-    def check_classdef(self, node: nodes.ClassDef, ctx: ModuleContext) -> Iterator[Hit]:
-        model = find_model(node, ctx)
-        if model is None:
-            return
-        for field, call in own_field_calls(node, model):
-            if not field.field_class.startswith("django."):
-                continue  # another package's field may copy the value it is given (django-countries does)
-            default = keywords(call).get("default")
-            kind = mutable_kind(default) if default is not None else None
-            if kind is not None:
-                yield Hit(default, {"model": model.name, "field": field.name, "default": kind})
+    def inspect_field(self, model: ModelFact, field: FieldFact, call: nodes.Call) -> Iterator[Hit]:
+        if not field.field_class.startswith("django."):
+            return  # another package's field may copy the value it is given (django-countries does)
+        default = keywords(call).get("default")
+        kind = mutable_kind(default) if default is not None else None
+        if kind is not None:
+            yield Hit(default, {"model": model.name, "field": field.name, "default": kind})
