@@ -22,6 +22,9 @@ from django.db import models
 class Book(models.Model):
     title = models.CharField(max_length=200)
     price = models.IntegerField()
+
+    def __str__(self):
+        return self.title
 '''
 SERIALIZERS = '''\
 from rest_framework import serializers
@@ -47,7 +50,7 @@ LINE_302 = (
 )
 API_301 = 'app/api.py:8:9: DJV301 `ApiSerializer` exposes every field of `Book` (`fields = "__all__"` in `ApiSerializer.Meta`)'
 API_302 = "app/api.py:14:9: DJV302 `ApiExcludeSerializer` exposes every field of `Book` not named in `ApiExcludeSerializer.Meta.exclude`"
-KEYS = "select, ignore, exclude, per-file-ignores, fail-on, settings-module, sensitive-fields, not-sensitive-fields, jobs"
+KEYS = "select, extend-select, ignore, exclude, per-file-ignores, fail-on, settings-module, sensitive-fields, not-sensitive-fields, jobs"
 
 
 def write_project(root: Path, config: str, pyproject_head: str = "[tool.djvet]\n") -> Path:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 FAIL_ON = ("error", "warning", "info", "never")
 KEYS = (
     "select",
+    "extend-select",
     "ignore",
     "exclude",
     "per-file-ignores",
@@ -37,6 +38,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Config:
     select: tuple[str, ...] | None = None  # None: the rules on by default
+    extend_select: tuple[str, ...] = ()  # added to `select` (or to the default rules): rules off by default
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -87,6 +89,12 @@ def parse_config(data: Mapping[str, object], where: str) -> Config:
     config = Config()
     if "select" in data:
         config = replace(config, select=_strings(f"{where} select", data["select"]))
+    if "extend-select" in data:
+        from djvet.catalog import default_catalog
+
+        extend = _strings(f"{where} extend-select", data["extend-select"])
+        validate_selectors(extend, default_catalog(), f"{where} extend-select")
+        config = replace(config, extend_select=extend)
     if "ignore" in data:
         config = replace(config, ignore=_strings(f"{where} ignore", data["ignore"]))
     if "exclude" in data:
@@ -188,6 +196,7 @@ def enabled_codes(config: Config, catalog: Mapping[str, RuleMeta]) -> list[str]:
     codes = []
     for code, meta in sorted(catalog.items()):
         selected = meta.default if config.select is None else any(_matches(code, s) for s in config.select)
+        selected = selected or any(_matches(code, s) for s in config.extend_select)
         if selected and not any(_matches(code, s) for s in config.ignore):
             codes.append(code)
     return codes

@@ -28,8 +28,8 @@ class Hit:
     args: dict[str, object] = field(default_factory=dict)
     confidence: str | None = None  # overrides the YAML default (e.g. when the index was needed)
     edit: Edit | None = None  # what `djvet fix` would change; None when the fix cannot apply here
-    # overrides the YAML severity for this finding (one of finding.SEVERITIES), e.g. `info` when an
-    # insecure value is only the default of an environment read
+    # overrides the YAML severity for this finding (one of finding.SEVERITIES): `info` when an insecure
+    # value is only the default of an environment read, or an option removed in the project's Django
     severity: str | None = None
 
 
@@ -43,6 +43,8 @@ class Rule:
     needs_text: ClassVar[tuple[str, ...]] = ()
     # Cheap gate: the rule can only fire in files of one of these kinds (see index.discover).
     needs_kinds: ClassVar[frozenset[str]] = frozenset()
+    # Files in a migrations/ folder are checked only by the rules that say so (DJV609-DJV612).
+    checks_migrations: ClassVar[bool] = False
 
     def __init__(self, meta: RuleMeta) -> None:
         self.meta = meta
@@ -59,6 +61,8 @@ class Rule:
         """Cheap facts decide whether the rule could fire in this file at all (no tree is built
         for a file no rule applies to). Must never say False where the rule could fire."""
         if self.needs_kinds and not (self.needs_kinds & ctx.kinds):
+            return False
+        if "migrations" in ctx.kinds and not self.checks_migrations:
             return False
         return not self.needs_text or any(t in ctx.text for t in self.needs_text)
 

@@ -10,8 +10,9 @@ from pathlib import Path
 ROOT_MARKERS = ("pyproject.toml", "manage.py", ".git")
 # Folders that never hold the project's own code.
 PRUNED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "dist-packages", ".djvet_cache"})
-# Checked only when asked for by config; still part of the project.
-DEFAULT_EXCLUDES = ("**/migrations/**",)
+# Never checked unless asked for by config; still part of the project. (Migrations are checked, but
+# only by the rules that set `Rule.checks_migrations`.)
+DEFAULT_EXCLUDES: tuple[str, ...] = ()
 
 KIND_BY_STEM = {
     "models": "models",

@@ -1,0 +1,64 @@
+"""Model classes as rules see them: the index's ModelFact next to the field calls in the class body."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from astroid import nodes
+
+from djvet.astro.loops import is_test_support
+from djvet.engine import ModuleContext
+from djvet.index.facts import FieldFact, ModelFact
+from djvet.rule import Hit, Rule
+
+DJANGO_FIELDS = "django.db.models."
+
+
+def find_model(node: nodes.ClassDef, ctx: ModuleContext) -> ModelFact | None:
+    """The model `node` defines, outside tests (test models are scaffolding, not the schema)."""
+    if "tests" in ctx.kinds or is_test_support(ctx.relpath):
+        return None
+    return ctx.index.models.get(ctx.qualname(node))
+
+
+def own_field_calls(node: nodes.ClassDef, model: ModelFact) -> Iterator[tuple[FieldFact, nodes.Call]]:
+    """Each field written in the class body (`name = models.XField(...)`) with its fact."""
+    for child in node.body:
+        if not isinstance(child, nodes.Assign) or len(child.targets) != 1 or not isinstance(child.value, nodes.Call):
+            continue
+        target = child.targets[0]
+        if not isinstance(target, nodes.AssignName):
+            continue
+        field = model.fields.get(target.name)
+        if field is not None and field.model == model.qualname:
+            yield field, child.value
+
+
+def keywords(call: nodes.Call) -> dict[str, nodes.NodeNG]:
+    """Keyword arguments by name; `**` for a `**kwargs` (whose keys djvet cannot know)."""
+    return {k.arg or "**": k.value for k in call.keywords or ()}
+
+
+def is_true(node: nodes.NodeNG | None) -> bool:
+    return isinstance(node, nodes.Const) and node.value is True
+
+
+def django_field_name(field: FieldFact) -> str | None:
+    """`CharField` for Django's own `django.db.models.CharField`; None for any other class."""
+    if not field.field_class.startswith(DJANGO_FIELDS):
+        return None
+    return field.field_class.rsplit(".", 1)[-1]
+
+
+class ModelFieldRule(Rule):
+    """A rule that reads each field written in a model's class body, one at a time."""
+
+    def check_classdef(self, node: nodes.ClassDef, ctx: ModuleContext) -> Iterator[Hit]:
+        model = find_model(node, ctx)
+        if model is None:
+            return
+        for field, call in own_field_calls(node, model):
+            yield from self.inspect_field(model, field, call)
+
+    def inspect_field(self, model: ModelFact, field: FieldFact, call: nodes.Call) -> Iterator[Hit]:
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""DJV6xx: data modeling and migrations."""
