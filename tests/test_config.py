@@ -147,6 +147,8 @@ def test_settings_module_is_accepted(tmp_path, monkeypatch, capsys):
     [
         ("foo = 1", f"pyproject.toml: [tool.djvet]: unknown key 'foo'; expected one of {KEYS}"),
         ('fail_on = "error"', f"pyproject.toml: [tool.djvet]: unknown key 'fail_on'; expected one of {KEYS}"),
+        # a control character in a key is shown escaped, so the error stays one line
+        ('"a\\r\\nb" = []', f"pyproject.toml: [tool.djvet]: unknown key 'a\\r\\nb'; expected one of {KEYS}"),
         ('fail-on = "high"', "pyproject.toml: [tool.djvet] fail-on: expected one of error, warning, info, never; got 'high'"),
         ('select = "DJV301"', "pyproject.toml: [tool.djvet] select: expected a list of strings; got 'DJV301'"),
         ("ignore = [301]", "pyproject.toml: [tool.djvet] ignore: expected a list of strings; got [301]"),

@@ -85,7 +85,7 @@ def _field_patterns(where: str, value: object) -> tuple[str, ...]:
 def parse_config(data: Mapping[str, object], where: str) -> Config:
     for key in data:
         if key not in KEYS:
-            raise ConfigError(f"{where}: unknown key '{key}'; expected one of {', '.join(KEYS)}")
+            raise ConfigError(f"{where}: unknown key {_quoted_key(key)}; expected one of {', '.join(KEYS)}")
     config = Config()
     if "select" in data:
         config = replace(config, select=_strings(f"{where} select", data["select"]))
@@ -209,3 +209,9 @@ def ignored_for_path(config: Config, relpath: str, code: str) -> bool:
         matches_any(relpath, (pattern,)) and any(_matches(code, s) for s in codes)
         for pattern, codes in config.per_file_ignores.items()
     )
+
+
+def _quoted_key(key: str) -> str:
+    """A key as the error line shows it: quoted, control characters escaped so the error stays one line."""
+    escaped = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in key)
+    return f"'{escaped}'"
