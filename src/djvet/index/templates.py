@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from djvet.index.expr import UNKNOWN
 from djvet.index.facts import ProjectIndex
 
+T = TypeVar("T")
 MAX_TEMPLATE_BYTES = 512 * 1024
 # Django's lexer (django/template/base.py tag_re): a tag never spans lines.
 TOKEN_RE = re.compile(r"({%.*?%}|{{.*?}}|{#.*?#})")
@@ -260,18 +263,21 @@ _DIRS: dict[int, tuple[ProjectIndex, tuple[tuple[Path, ...], int]]] = {}
 
 def template_loop_reads(path: Path) -> tuple[LoopRead, ...] | None:
     """The loop reads of a template file (cached by modification time), None when unreadable."""
+    return _parsed(path, _CACHE, loop_reads)
+
+
+def _parsed(path: Path, cache: dict[tuple[str, int, int], T], parse: Callable[[str], T]) -> T | None:
+    """`parse` of a template file's text, cached by path and modification time; None when unreadable."""
     try:
         stat = path.stat()
         if stat.st_size > MAX_TEMPLATE_BYTES:
             return None
         key = (str(path), stat.st_mtime_ns, stat.st_size)
-        cached = _CACHE.get(key)
-        if cached is None:
-            cached = loop_reads(path.read_text(encoding="utf-8", errors="replace"))
-            if len(_CACHE) > 512:
-                _CACHE.clear()
-            _CACHE[key] = cached
-        return cached
+        if key not in cache:
+            if len(cache) > 512:
+                cache.clear()
+            cache[key] = parse(path.read_text(encoding="utf-8", errors="replace"))
+        return cache[key]
     except OSError:
         return None
 
@@ -347,3 +353,112 @@ def find_template(index: ProjectIndex, name: str) -> Path | None:
     # Different files by that name: a literal DIRS entry wins, app folders' order is not known.
     position, path = found[0]
     return path if position < literal else None
+
+
+# ---- what a template shows without escaping ------------------------------------------------------
+
+# Filters after which a value shown with autoescape off is still the text it was (not a number,
+# a date or an escaped string).
+PASSING_FILTERS = frozenset(
+    {"default", "default_if_none", "upper", "lower", "title", "capfirst", "truncatechars", "truncatewords",
+     "linebreaks", "linebreaksbr", "safe", "safeseq", "cut", "ljust", "rjust", "center", "first", "last",
+     "join", "urlize", "truncatechars_html", "truncatewords_html", "wordwrap", "striptags", "slice"}
+)  # fmt: skip
+ESCAPING_FILTERS = frozenset({"escape", "force_escape", "escapejs", "urlencode", "iriencode", "json_script"})
+
+
+@dataclass(frozen=True, slots=True)
+class UnescapedOutput:
+    """A context variable a template shows without escaping it."""
+
+    root: str  # the context variable ("bio"); for a loop row, the variable the loop iterates
+    shown: str  # the tag as written: "{{ profile.bio|safe }}"
+    how: str  # "|safe" | "{% autoescape off %}"
+    line: int
+
+
+def unescaped_outputs(text: str) -> tuple[UnescapedOutput, ...]:
+    """Every `{{ value|safe }}` (or `|safeseq`), and every `{{ value }}` inside
+    `{% autoescape off %}`, with the context variable the value starts from."""
+    found: list[UnescapedOutput] = []
+    autoescape: list[bool] = []
+    frames: list[tuple[str, dict[str, str | None]]] = []  # (end tag, name -> context root or None)
+    line, position = 1, 0
+    skip_until: str | None = None
+    for match in TOKEN_RE.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        token = match.group(0)
+        contents = token[2:-2].strip()
+        if skip_until is not None:
+            if token.startswith("{%") and contents == skip_until:
+                skip_until = None
+            continue
+        if token.startswith("{{"):
+            output = _unescaped(contents, token, line, bool(autoescape) and not autoescape[-1], frames)
+            if output is not None:
+                found.append(output)
+            continue
+        if not token.startswith("{%"):
+            continue
+        bits = BIT_RE.findall(contents)
+        name = bits[0] if bits else ""
+        if name in ("comment", "verbatim"):
+            skip_until = "endcomment" if name == "comment" else "end" + contents
+        elif name == "autoescape" and len(bits) > 1:
+            autoescape.append(bits[1] == "on")
+        elif name == "endautoescape" and autoescape:
+            autoescape.pop()
+        elif name == "for" and "in" in bits:
+            where = bits.index("in")
+            sequence = bits[where + 1] if where + 1 < len(bits) else ""
+            root = _root(sequence.split("|")[0], frames)
+            frames.append(("endfor", {n: root for n in re.split(r" *, *", " ".join(bits[1:where])) if n}))
+        elif name in WITH_TAGS:
+            frames.append((WITH_TAGS[name], {b.partition("=")[0]: None for b in bits[1:] if "=" in b}))
+        elif name.startswith("end"):
+            for at in range(len(frames) - 1, -1, -1):
+                if frames[at][0] == name:
+                    del frames[at:]
+                    break
+    return tuple(found)
+
+
+def _root(variable: str, frames: list[tuple[str, dict[str, str | None]]]) -> str | None:
+    """The context variable `variable` starts from, through the loops around it."""
+    variable = variable.strip()
+    if not VARIABLE_RE.match(variable):
+        return None
+    head = variable.split(".")[0]
+    for _, names in reversed(frames):
+        if head in names:
+            return names[head]
+    return head
+
+
+def _unescaped(contents: str, token: str, line: int, autoescape_off: bool, frames: list[tuple[str, dict[str, str | None]]]) -> UnescapedOutput | None:
+    main, filters = _split_filters(_strip_strings(contents))
+    names = [n for n, _ in filters]
+    marked = None
+    escaped = False
+    for name in names:
+        if name in ("safe", "safeseq"):
+            marked = marked or name
+        elif name == "force_escape" or (name in ESCAPING_FILTERS and marked is None):
+            escaped = True  # `escape` after `|safe` does nothing: it escapes only unsafe strings
+    if marked is not None and not escaped:
+        how = f"|{marked}"
+    elif autoescape_off and not escaped and all(n in PASSING_FILTERS for n in names):
+        how = "{% autoescape off %}"
+    else:
+        return None
+    root = _root(main, frames)
+    return UnescapedOutput(root, token, how, line) if root else None
+
+
+_OUTPUTS: dict[tuple[str, int, int], tuple[UnescapedOutput, ...]] = {}
+
+
+def template_unescaped_outputs(path: Path) -> tuple[UnescapedOutput, ...] | None:
+    """The unescaped outputs of a template file (cached by modification time), None when unreadable."""
+    return _parsed(path, _OUTPUTS, unescaped_outputs)
