@@ -44,9 +44,10 @@ Trusts = Callable[[nodes.NodeNG, "Strings", int], bool]
 class Strings:
     """How the strings of one function (or module) are built, under one rule's trust predicate."""
 
-    def __init__(self, scope: nodes.NodeNG, trusts: Trusts) -> None:
+    def __init__(self, scope: nodes.NodeNG, trusts: Trusts, joins: bool = True) -> None:
         self.scope = scope
         self.trusts = trusts
+        self.joins = joins  # `sep.join(items)` builds a string (False: it passes the items on)
         self._flows: dict[str, list[tuple[str, nodes.NodeNG]]] | None = None
         self._seen: set[str] = set()
 
@@ -57,7 +58,9 @@ class Strings:
         if self._flows is None:
             self._flows = _collect(self.scope)
         if isinstance(self.scope, (nodes.FunctionDef, nodes.AsyncFunctionDef)) and name in self.scope.argnames():
-            return None
+            # a parameter is unknown, unless the body replaces it (`value = escape(value)`)
+            local = self._flows.get(name)
+            return [("param", self.scope.args), *local] if local else None
         return self._flows.get(name)
 
     def is_build(self, node: nodes.NodeNG) -> bool:
@@ -67,6 +70,8 @@ class Strings:
         if isinstance(node, nodes.BinOp) and node.op in ("%", "+"):
             return any(_is_str(s) or self.is_build(s) for s in (node.left, node.right))
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname in ("format", "join"):
+            if node.func.attrname == "join" and not self.joins:
+                return False
             return _is_str(node.func.expr) or (node.func.attrname == "format" and self._is_template(node.func.expr))
         return False
 
@@ -97,7 +102,7 @@ class Strings:
         if depth > MAX_DEPTH:
             return None
         if isinstance(node, nodes.Name):
-            for kind, value in self.flows(node.name) or ():
+            for kind, value in self._live(node):
                 if kind == "augassign":
                     found = self.blame(value, "concatenation", depth + 1)
                 elif kind == "assign":
@@ -108,6 +113,25 @@ class Strings:
                     return found
             return None
         return self.blame(node, "the value", depth) if self.is_build(node) else None
+
+    def _live(self, name: nodes.Name) -> list[tuple[str, nodes.NodeNG]]:
+        """The flows into `name` that can reach its use: none written after it (outside a loop), and
+        none before the last plain `name = value` in the function body or in the use's own block
+        (`html = clean_html(html)` replaces what came before)."""
+        flows = self.flows(name.name) or []
+        line = name.lineno or 0
+        last = None
+        use = name.statement() if name.parent is not None else None
+        blocks = (self.scope, use.parent if use is not None else None)
+        for position, (kind, value) in enumerate(flows):
+            statement = value.parent
+            if kind == "assign" and isinstance(statement, nodes.Assign) and statement.parent in blocks and (value.lineno or 0) < line:
+                if last is None or (value.lineno or 0) > (flows[last][1].lineno or 0):
+                    last = position
+        if last is None:
+            return [(k, v) for k, v in flows if (v.lineno or 0) <= line or _in_loop(v, self.scope)]
+        start = flows[last][1].lineno or 0
+        return [(k, v) for k, v in flows if start <= (v.lineno or 0) <= line or _in_loop(v, self.scope)]
 
     def blame(self, node: nodes.NodeNG, how: str = "the value", depth: int = 0) -> Interpolation | None:
         """The first part of `node` the predicate does not trust (None: every part is trusted;
@@ -153,17 +177,30 @@ class Strings:
             return None  # a cycle: the other values decide
         self._seen.add(node.name)
         try:
-            for kind, value in self.flows(node.name) or ():
-                if isinstance(value, (nodes.Import, nodes.ImportFrom)):
+            for kind, value in self._live(node):
+                if kind == "param":
+                    found = Interpolation(how, node)
+                elif isinstance(value, (nodes.Import, nodes.ImportFrom)):
                     found = None if self.trusts(node, self, depth) else Interpolation(how, node)
                 else:
                     found = self.blame(value, how, depth)
                 if found is not None:
                     # report the name written into the string, not a value far away
-                    return Interpolation(how, node) if kind != "augassign" and not self.is_build(value) else found
+                    if how == "the value" or kind == "augassign" or self.is_build(value):
+                        return found
+                    return Interpolation(how, node)
             return None
         finally:
             self._seen.discard(node.name)
+
+
+def _in_loop(node: nodes.NodeNG, scope: nodes.NodeNG) -> bool:
+    current = node.parent
+    while current is not None and current is not scope:
+        if isinstance(current, (nodes.For, nodes.While, nodes.AsyncFor)):
+            return True
+        current = current.parent
+    return False
 
 
 def is_constant_name(name: str) -> bool:
@@ -180,7 +217,7 @@ def module_constant(node: nodes.Name, strings: Strings, depth: int) -> bool:
         return False
     if isinstance(strings.scope, (nodes.FunctionDef, nodes.AsyncFunctionDef)) and node.name in strings.scope.argnames():
         return False
-    outer = Strings(module, strings.trusts)
+    outer = Strings(module, strings.trusts, strings.joins)
     flows = outer.flows(node.name)
     if not flows or any(isinstance(v, (nodes.Import, nodes.ImportFrom)) or k != "assign" for k, v in flows):
         return False
@@ -267,6 +304,6 @@ def returns_trusted(call: nodes.Call, strings: Strings, depth: int) -> bool:
     if len(defined) != 1 or not isinstance(defined[0], (nodes.FunctionDef, nodes.AsyncFunctionDef)):
         return False
     function = defined[0]
-    inner = Strings(function, strings.trusts)
+    inner = Strings(function, strings.trusts, strings.joins)
     returns = [r for r in function.nodes_of_class(nodes.Return) if r.scope() is function]
     return bool(returns) and all(r.value is not None and inner.blame(r.value, "the value", depth + 1) is None for r in returns)

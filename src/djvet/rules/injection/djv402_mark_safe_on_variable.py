@@ -17,6 +17,7 @@ from djvet.astro.strings import (
     module_constant,
     returns_trusted,
 )
+from djvet.astro.taint import request_taint
 from djvet.engine import ModuleContext
 from djvet.index.querysets import index_resolver
 from djvet.rule import Hit, Rule
@@ -26,6 +27,11 @@ MARKERS = {
     "django.utils.safestring.SafeString": "SafeString",
     "django.utils.safestring.SafeText": "SafeText",
 }
+# Django's own template engine and escaping utilities: marking strings safe is what they implement
+ESCAPING_LAYER = (
+    "django/utils/safestring.py", "django/utils/html.py", "django/utils/numberformat.py", "django/utils/translation/",
+    "django/template/", "django/templatetags/",
+)  # fmt: skip
 # ruff's and bandit's codes and names for the same check
 REVIEWED_AS = ("S308", "B308", "B703", "suspicious-mark-safe-usage", "django-mark-safe")
 # Calls whose result is escaped HTML, HTML a template or widget rendered, or a number
@@ -37,7 +43,8 @@ ESCAPING_CALLS = frozenset(
         "float", "html_safe", "flatatt", "__html__", "get_absolute_url", "translate", "static",
         # numbers and dates, formatted (django.contrib.humanize, django.utils.formats)
         "naturalday", "naturaltime", "intcomma", "intword", "ordinal", "apnumber", "number_format",
-        "date_format", "time_format", "localize", "filesizeformat", "floatformat",
+        "date_format", "time_format", "localize", "filesizeformat", "floatformat", "isoformat", "count",
+        "build_absolute_uri",
     }
 )  # fmt: skip
 # Functions and string methods whose result is as safe as what they are given
@@ -45,6 +52,10 @@ PASSING_FUNCTIONS = frozenset({"str", "force_str", "smart_str", "force_text", "s
 PASSING_METHODS = frozenset(
     {"strip", "lstrip", "rstrip", "replace", "lower", "upper", "title", "capitalize", "decode", "encode", "join"}
 )  # fmt: skip
+# Callee names that say the result is HTML or sanitized HTML (`clean_html`, `bleach.clean`, `sanitize`)
+HTML_WORDS = ("html", "sanitiz", "clean", "bleach", "escape")
+# Calls known to return plain text (or JSON, which can close a <script>)
+TEXT_CALLS = frozenset({"dumps", "get_full_name", "get_short_name", "get_username", "getattr", "repr"})
 # Django's filters that escape their input when asked to
 ESCAPING_WHEN_ASKED = frozenset({"linebreaks", "urlize", "urlizetrunc", "linebreaksbr", "linenumbers", "unordered_list"})
 
@@ -54,7 +65,7 @@ class MarkSafeOnVariable(Rule):
     needs_text = ("mark_safe", "SafeString", "SafeText")
 
     def applies_to(self, ctx: ModuleContext) -> bool:
-        return super().applies_to(ctx) and not is_test_code(ctx)
+        return super().applies_to(ctx) and not is_test_code(ctx) and not ctx.relpath.startswith(ESCAPING_LAYER)
 
     def check_call(self, node: nodes.Call, ctx: ModuleContext) -> Iterator[Hit]:
         if len(node.args) != 1 or node.keywords or not isinstance(node.func, (nodes.Name, nodes.Attribute)):
@@ -63,10 +74,19 @@ class MarkSafeOnVariable(Rule):
         if marker is None:
             return
         value = node.args[0]
-        found = Strings(node.scope(), trusts_html).blame(value)
-        if found is not None and not is_reviewed(ctx, node, REVIEWED_AS):
-            where = "" if found.how == "the value" else f" ({found.how}, line {found.part.lineno})"
-            yield Hit(node, {"marker": marker, "value": found.text, "where": where})
+        if is_reviewed(ctx, node, REVIEWED_AS):
+            return
+        taint = request_taint(node, ctx)
+        source = taint.source(value) if taint is not None else None
+        if source is not None:
+            yield Hit(node, {"marker": marker, "value": " ".join(value.as_string().split())[:60], "where": f" (it holds {source})"})
+            return
+        # a value passed whole (a parameter, a helper's result) may be HTML rendered elsewhere:
+        # only HTML written here around a value is judged
+        strings = Strings(node.scope(), trusts_html, joins=False)
+        found = strings.blame_text(value) if strings.is_built_here(value) else None
+        if found is not None:
+            yield Hit(node, {"marker": marker, "value": found.text, "where": f" ({found.how}, line {found.part.lineno})"})
 
 
 def trusts_html(node: nodes.NodeNG, strings: Strings, depth: int) -> bool:
@@ -80,8 +100,10 @@ def trusts_html(node: nodes.NodeNG, strings: Strings, depth: int) -> bool:
     if not isinstance(node, nodes.Call):
         return False
     name = imported_name(node)
-    # `render()`, `render_html()`, `widget.render_option()`: HTML a template or widget rendered
-    if name in ESCAPING_CALLS or name.startswith("render"):
+    # `render()`, `render_html()`, `widget.render_option()`, `get_link_html()`: HTML a template or
+    # widget rendered, by the callee's own name
+    lowered = name.lower()
+    if name in ESCAPING_CALLS or name.lstrip("_").startswith(("render", "as_")) or any(w in lowered for w in HTML_WORDS):
         return True
     if returns_trusted(node, strings, depth):
         return True
@@ -92,4 +114,5 @@ def trusts_html(node: nodes.NodeNG, strings: Strings, depth: int) -> bool:
         return all(strings.blame(a, "the value", depth) is None for a in arguments)
     if name in PASSING_METHODS and isinstance(node.func, nodes.Attribute):
         return all(strings.blame(a, "the value", depth) is None for a in [node.func.expr, *arguments])
-    return False
+    # any other call: djvet cannot tell a helper that returns HTML from one that returns text
+    return name not in TEXT_CALLS
