@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -225,9 +225,9 @@ class _LoopReader:
             self.expression(value, line, False)
 
 
-def loop_reads(text: str) -> tuple[LoopRead, ...]:
-    """Every attribute read on the rows of every `{% for %}` loop over a context variable."""
-    reader = _LoopReader()
+def template_tokens(text: str) -> Iterator[tuple[str, str, int]]:
+    """(token, contents, line) for each `{{ }}` and `{% %}` outside `{# #}`, `{% comment %}` and
+    `{% verbatim %}` (those tags themselves are not yielded)."""
     line = 1
     position = 0
     skip_until: str | None = None  # inside {% comment %} or {% verbatim %}
@@ -242,14 +242,21 @@ def loop_reads(text: str) -> tuple[LoopRead, ...]:
             continue
         if token.startswith("{#"):
             continue
-        if token.startswith("{{"):
-            reader.expression(contents, line, True)
-            continue
-        first = contents.split(" ", 1)[0]
+        first = contents.split(" ", 1)[0] if token.startswith("{%") else ""
         if first == "comment":
             skip_until = "endcomment"
         elif first == "verbatim":
             skip_until = "end" + contents
+        else:
+            yield token, contents, line
+
+
+def loop_reads(text: str) -> tuple[LoopRead, ...]:
+    """Every attribute read on the rows of every `{% for %}` loop over a context variable."""
+    reader = _LoopReader()
+    for token, contents, line in template_tokens(text):
+        if token.startswith("{{"):
+            reader.expression(contents, line, True)
         else:
             reader.tag(contents, line, token)
     return tuple(reader.reads)
@@ -383,29 +390,15 @@ def unescaped_outputs(text: str) -> tuple[UnescapedOutput, ...]:
     found: list[UnescapedOutput] = []
     autoescape: list[bool] = []
     frames: list[tuple[str, dict[str, str | None]]] = []  # (end tag, name -> context root or None)
-    line, position = 1, 0
-    skip_until: str | None = None
-    for match in TOKEN_RE.finditer(text):
-        line += text.count("\n", position, match.start())
-        position = match.start()
-        token = match.group(0)
-        contents = token[2:-2].strip()
-        if skip_until is not None:
-            if token.startswith("{%") and contents == skip_until:
-                skip_until = None
-            continue
+    for token, contents, line in template_tokens(text):
         if token.startswith("{{"):
             output = _unescaped(contents, token, line, bool(autoescape) and not autoescape[-1], frames)
             if output is not None:
                 found.append(output)
             continue
-        if not token.startswith("{%"):
-            continue
         bits = BIT_RE.findall(contents)
         name = bits[0] if bits else ""
-        if name in ("comment", "verbatim"):
-            skip_until = "endcomment" if name == "comment" else "end" + contents
-        elif name == "autoescape" and len(bits) > 1:
+        if name == "autoescape" and len(bits) > 1:
             autoescape.append(bits[1] == "on")
         elif name == "endautoescape" and autoescape:
             autoescape.pop()
