@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from djvet.index.deps import ALL, record, shared
 from djvet.index.expr import UNKNOWN
 from djvet.index.facts import ProjectIndex
 
+T = TypeVar("T")
 MAX_TEMPLATE_BYTES = 512 * 1024
 # Django's lexer (django/template/base.py tag_re): a tag never spans lines.
 TOKEN_RE = re.compile(r"({%.*?%}|{{.*?}}|{#.*?#})")
@@ -223,9 +226,9 @@ class _LoopReader:
             self.expression(value, line, False)
 
 
-def loop_reads(text: str) -> tuple[LoopRead, ...]:
-    """Every attribute read on the rows of every `{% for %}` loop over a context variable."""
-    reader = _LoopReader()
+def template_tokens(text: str) -> Iterator[tuple[str, str, int]]:
+    """(token, contents, line) for each `{{ }}` and `{% %}` outside `{# #}`, `{% comment %}` and
+    `{% verbatim %}` (those tags themselves are not yielded)."""
     line = 1
     position = 0
     skip_until: str | None = None  # inside {% comment %} or {% verbatim %}
@@ -240,14 +243,21 @@ def loop_reads(text: str) -> tuple[LoopRead, ...]:
             continue
         if token.startswith("{#"):
             continue
-        if token.startswith("{{"):
-            reader.expression(contents, line, True)
-            continue
-        first = contents.split(" ", 1)[0]
+        first = contents.split(" ", 1)[0] if token.startswith("{%") else ""
         if first == "comment":
             skip_until = "endcomment"
         elif first == "verbatim":
             skip_until = "end" + contents
+        else:
+            yield token, contents, line
+
+
+def loop_reads(text: str) -> tuple[LoopRead, ...]:
+    """Every attribute read on the rows of every `{% for %}` loop over a context variable."""
+    reader = _LoopReader()
+    for token, contents, line in template_tokens(text):
+        if token.startswith("{{"):
+            reader.expression(contents, line, True)
         else:
             reader.tag(contents, line, token)
     return tuple(reader.reads)
@@ -260,18 +270,21 @@ _CACHE: dict[tuple[str, int, int], tuple[LoopRead, ...]] = {}
 
 def template_loop_reads(path: Path) -> tuple[LoopRead, ...] | None:
     """The loop reads of a template file (cached by modification time), None when unreadable."""
+    return _parsed(path, _CACHE, loop_reads)
+
+
+def _parsed(path: Path, cache: dict[tuple[str, int, int], T], parse: Callable[[str], T]) -> T | None:
+    """`parse` of a template file's text, cached by path and modification time; None when unreadable."""
     try:
         stat = path.stat()
         if stat.st_size > MAX_TEMPLATE_BYTES:
             return None
         key = (str(path), stat.st_mtime_ns, stat.st_size)
-        cached = _CACHE.get(key)
-        if cached is None:
-            cached = loop_reads(path.read_text(encoding="utf-8", errors="replace"))
-            if len(_CACHE) > 512:
-                _CACHE.clear()
-            _CACHE[key] = cached
-        return cached
+        if key not in cache:
+            if len(cache) > 512:
+                cache.clear()
+            cache[key] = parse(path.read_text(encoding="utf-8", errors="replace"))
+        return cache[key]
     except OSError:
         return None
 
@@ -355,3 +368,98 @@ def template_relpath(index: ProjectIndex, path: Path) -> str:
 def template_dirs(index: ProjectIndex) -> tuple[Path, ...]:
     """Every folder a template may be looked up in (the cache fingerprints their files)."""
     return _search_dirs(index)[0]
+
+
+# ---- what a template shows without escaping ------------------------------------------------------
+
+# Filters after which a value shown with autoescape off is still the text it was (not a number,
+# a date or an escaped string).
+PASSING_FILTERS = frozenset(
+    {"default", "default_if_none", "upper", "lower", "title", "capfirst", "truncatechars", "truncatewords",
+     "linebreaks", "linebreaksbr", "safe", "safeseq", "cut", "ljust", "rjust", "center", "first", "last",
+     "join", "urlize", "truncatechars_html", "truncatewords_html", "wordwrap", "striptags", "slice"}
+)  # fmt: skip
+ESCAPING_FILTERS = frozenset({"escape", "force_escape", "escapejs", "urlencode", "iriencode", "json_script"})
+
+
+@dataclass(frozen=True, slots=True)
+class UnescapedOutput:
+    """A context variable a template shows without escaping it."""
+
+    root: str  # the context variable ("bio"); for a loop row, the variable the loop iterates
+    shown: str  # the tag as written: "{{ profile.bio|safe }}"
+    how: str  # "|safe" | "{% autoescape off %}"
+    line: int
+
+
+def unescaped_outputs(text: str) -> tuple[UnescapedOutput, ...]:
+    """Every `{{ value|safe }}` (or `|safeseq`), and every `{{ value }}` inside
+    `{% autoescape off %}`, with the context variable the value starts from."""
+    found: list[UnescapedOutput] = []
+    autoescape: list[bool] = []
+    frames: list[tuple[str, dict[str, str | None]]] = []  # (end tag, name -> context root or None)
+    for token, contents, line in template_tokens(text):
+        if token.startswith("{{"):
+            output = _unescaped(contents, token, line, bool(autoescape) and not autoescape[-1], frames)
+            if output is not None:
+                found.append(output)
+            continue
+        bits = BIT_RE.findall(contents)
+        name = bits[0] if bits else ""
+        if name == "autoescape" and len(bits) > 1:
+            autoescape.append(bits[1] == "on")
+        elif name == "endautoescape" and autoescape:
+            autoescape.pop()
+        elif name == "for" and "in" in bits:
+            where = bits.index("in")
+            sequence = bits[where + 1] if where + 1 < len(bits) else ""
+            root = _root(sequence.split("|")[0], frames)
+            frames.append(("endfor", {n: root for n in re.split(r" *, *", " ".join(bits[1:where])) if n}))
+        elif name in WITH_TAGS:
+            frames.append((WITH_TAGS[name], {b.partition("=")[0]: None for b in bits[1:] if "=" in b}))
+        elif name.startswith("end"):
+            for at in range(len(frames) - 1, -1, -1):
+                if frames[at][0] == name:
+                    del frames[at:]
+                    break
+    return tuple(found)
+
+
+def _root(variable: str, frames: list[tuple[str, dict[str, str | None]]]) -> str | None:
+    """The context variable `variable` starts from, through the loops around it."""
+    variable = variable.strip()
+    if not VARIABLE_RE.match(variable):
+        return None
+    head = variable.split(".")[0]
+    for _, names in reversed(frames):
+        if head in names:
+            return names[head]
+    return head
+
+
+def _unescaped(contents: str, token: str, line: int, autoescape_off: bool, frames: list[tuple[str, dict[str, str | None]]]) -> UnescapedOutput | None:
+    main, filters = _split_filters(_strip_strings(contents))
+    names = [n for n, _ in filters]
+    marked = None
+    escaped = False
+    for name in names:
+        if name in ("safe", "safeseq"):
+            marked = marked or name
+        elif name == "force_escape" or (name in ESCAPING_FILTERS and marked is None):
+            escaped = True  # `escape` after `|safe` does nothing: it escapes only unsafe strings
+    if marked is not None and not escaped:
+        how = f"|{marked}"
+    elif autoescape_off and not escaped and all(n in PASSING_FILTERS for n in names):
+        how = "{% autoescape off %}"
+    else:
+        return None
+    root = _root(main, frames)
+    return UnescapedOutput(root, token, how, line) if root else None
+
+
+_OUTPUTS: dict[tuple[str, int, int], tuple[UnescapedOutput, ...]] = {}
+
+
+def template_unescaped_outputs(path: Path) -> tuple[UnescapedOutput, ...] | None:
+    """The unescaped outputs of a template file (cached by modification time), None when unreadable."""
+    return _parsed(path, _OUTPUTS, unescaped_outputs)

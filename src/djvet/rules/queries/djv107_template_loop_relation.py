@@ -11,35 +11,23 @@ from djvet.astro.classes import find_class_assignment
 from djvet.astro.exprs import dotted
 from djvet.astro.loops import Rows, origin, short_source
 from djvet.astro.querysets import enclosing_function, find_local_value, loaded_by
+from djvet.astro.rendering import (
+    RENDER_CALL_NAMES,
+    TEMPLATE_MODULES,
+    RenderedTemplate,
+    context_entries,
+    find_rendered,
+    find_template_file,
+)
 from djvet.engine import ModuleContext
 from djvet.finding import Edit
 from djvet.index.deps import shared
 from djvet.index.facts import ProjectIndex
 from djvet.index.querysets import Loaded, index_resolver
 from djvet.index.relation_walks import Read, RelationWalker, default_loaded, find_method
-from djvet.index.templates import (
-    LoopRead,
-    find_template,
-    loop_reads,
-    template_loop_reads,
-    template_relpath,
-)
+from djvet.index.templates import LoopRead, loop_reads, template_loop_reads
 from djvet.rule import Hit, Rule
 
-# function -> (position of the template name, of the context) in its arguments
-RENDER_FUNCTIONS = {
-    "django.shortcuts.render": (1, 2),
-    "django.shortcuts.render_to_response": (0, 1),
-    "django.template.loader.render_to_string": (0, 1),
-    "django.template.response.TemplateResponse": (1, 2),
-    "django.template.response.SimpleTemplateResponse": (0, 1),
-}
-CALL_NAMES = frozenset({*(f.rsplit(".", 1)[1] for f in RENDER_FUNCTIONS), "render"})
-# A module that renders templates imports from these.
-TEMPLATE_MODULES = ("django.shortcuts", "django.template")
-TEMPLATE_CLASSES = frozenset({"django.template.Template", "django.template.base.Template"})
-GET_TEMPLATE = frozenset({"django.template.loader.get_template"})
-CONTEXT_CLASSES = frozenset({"django.template.Context", "django.template.RequestContext", "django.template.context.Context"})
 LIST_VIEWS = frozenset({"django.views.generic.ListView", "django.views.generic.list.ListView"})
 ROW_WRAPPERS = frozenset({"list", "tuple", "sorted"})
 MAX_HOPS = 4
@@ -66,13 +54,13 @@ class TemplateLoopRelation(Rule):
 
     def check_call(self, node: nodes.Call, ctx: ModuleContext) -> Iterator[Hit]:
         name = node.func.attrname if isinstance(node.func, nodes.Attribute) else getattr(node.func, "name", None)
-        if name not in CALL_NAMES:
+        if name not in RENDER_CALL_NAMES:
             return
         found = _rendered(node, ctx)
         if found is None:
             return
         template, context = found
-        entries = _context_entries(context, node, ctx)
+        entries = context_entries(context, node, ctx)
         for key, value in entries.items():
             reads = [r for r in template.reads if r.root == key]
             if reads:
@@ -158,107 +146,20 @@ def _edit(target: nodes.NodeNG | None, method: str, argument: str, ctx: ModuleCo
 # ---- function views: render(request, "name.html", {"books": qs}) and friends ----------------------
 
 
-def _argument(node: nodes.Call, position: int, name: str) -> nodes.NodeNG | None:
-    if position < len(node.args) and not isinstance(node.args[position], nodes.Starred):
-        return node.args[position]
-    return next((k.value for k in node.keywords or () if k.arg == name), None)
-
-
 def _rendered(node: nodes.Call, ctx: ModuleContext) -> tuple[TemplateReads, nodes.NodeNG] | None:
-    """The template a call renders and the context node it renders it with."""
-    name = dotted(node.func)
-    resolved = index_resolver(ctx.index).resolve(ctx.module, name) if name else None
-    if resolved in RENDER_FUNCTIONS:
-        template_at, context_at = RENDER_FUNCTIONS[resolved]
-        template = _template_named(ctx, _argument(node, template_at, "template_name") or _argument(node, template_at, "template"))
-        context = _argument(node, context_at, "context")
-    elif isinstance(node.func, nodes.Attribute) and node.func.attrname == "render":
-        template = _template_object(ctx, node.func.expr, node)
-        context = _argument(node, 0, "context")
-    else:
+    found = find_rendered(node, ctx)
+    if found is None:
         return None
-    if template is None or context is None:
-        return None
-    return template, context
+    template, context = found
+    reads = _reads_of(template)
+    return (reads, context) if reads is not None else None
 
 
-def _template_named(ctx: ModuleContext, node: nodes.NodeNG | None) -> TemplateReads | None:
-    if not isinstance(node, nodes.Const) or not isinstance(node.value, str):
-        return None
-    return _template_file(ctx, node.value)
-
-
-def _template_object(ctx: ModuleContext, node: nodes.NodeNG, at: nodes.NodeNG) -> TemplateReads | None:
-    """`get_template("name")` or `Template("{% for ... %}")`, directly or through a name."""
-    for _ in range(MAX_HOPS):
-        if not isinstance(node, nodes.Name):
-            break
-        value = _value_of(node, at)
-        if value is None:
-            return None
-        node = value
-    if not isinstance(node, nodes.Call) or not node.args:
-        return None
-    name = dotted(node.func)
-    resolved = index_resolver(ctx.index).resolve(ctx.module, name) if name else None
-    if resolved in GET_TEMPLATE:
-        return _template_named(ctx, node.args[0])
-    if resolved in TEMPLATE_CLASSES and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str):
-        return TemplateReads("inline template", loop_reads(node.args[0].value))
-    return None
-
-
-def _value_of(name: nodes.Name, at: nodes.NodeNG) -> nodes.NodeNG | None:
-    """The value of a local assigned once before `at`, or of a module-level name assigned once."""
-    function = enclosing_function(at)
-    if function is not None and name.name in function.locals:
-        return find_local_value(function, name.name, at.lineno or 0)
-    assigned = name.root().locals.get(name.name, [])
-    if len(assigned) != 1 or not isinstance(assigned[0], nodes.AssignName):
-        return None
-    statement = assigned[0].statement()
-    return statement.value if isinstance(statement, nodes.Assign) and len(statement.targets) == 1 else None
-
-
-def _context_entries(node: nodes.NodeNG, at: nodes.Call, ctx: ModuleContext) -> dict[str, nodes.NodeNG]:
-    """Context key -> value node, for a dict literal (or `dict(...)`, `Context(...)`) written in
-    the call or assigned to a local that is changed only by `context["key"] = value` after."""
-    if isinstance(node, nodes.Call):
-        name = dotted(node.func)
-        resolved = index_resolver(ctx.index).resolve(ctx.module, name) if name else None
-        if resolved in CONTEXT_CLASSES:
-            inner = node.args[-1] if node.args else None
-            return _context_entries(inner, at, ctx) if inner is not None else {}
-        if name == "dict" and not node.args:
-            return {k.arg: k.value for k in node.keywords or () if k.arg}
-        return {}
-    if isinstance(node, nodes.Dict):
-        return {k.value: v for k, v in node.items if isinstance(k, nodes.Const) and isinstance(k.value, str)}
-    if isinstance(node, nodes.Name):
-        return _local_context(node, at, ctx)
-    return {}
-
-
-def _local_context(name: nodes.Name, at: nodes.Call, ctx: ModuleContext) -> dict[str, nodes.NodeNG]:
-    function = enclosing_function(at)
-    value = find_local_value(function, name.name, at.lineno or 0) if function is not None else None
-    if value is None or isinstance(value, nodes.Name):
-        return {}
-    entries = _context_entries(value, at, ctx)
-    start = value.lineno or 0
-    for use in function.nodes_of_class(nodes.Name):  # type: ignore[union-attr]
-        if use.name != name.name or use is name or not start < (use.lineno or 0) <= (at.lineno or 0):
-            continue
-        parent = use.parent
-        target = parent if isinstance(parent, nodes.Subscript) and parent.value is use else None
-        statement = target.parent if target is not None else None
-        if target is None or not isinstance(statement, nodes.Assign) or target not in statement.targets:
-            return {}  # passed somewhere, updated, read: djvet cannot know what it holds
-        key = target.slice.value if isinstance(target.slice, nodes.Const) else None
-        if not isinstance(key, str) or statement.parent is not function:
-            return {}
-        entries[key] = statement.value
-    return entries
+def _reads_of(template: RenderedTemplate) -> TemplateReads | None:
+    if template.path is None:
+        return TemplateReads(template.name, loop_reads(template.source or ""))
+    reads = template_loop_reads(template.path)
+    return TemplateReads(template.name, reads) if reads is not None else None
 
 
 def _rows_source(value: nodes.NodeNG, ctx: ModuleContext) -> tuple[nodes.NodeNG | None, nodes.NodeNG]:
@@ -353,11 +254,8 @@ def _list_template(ctx: ModuleContext, view: str, loaded: Loaded) -> TemplateRea
 
 
 def _template_file(ctx: ModuleContext, name: str) -> TemplateReads | None:
-    path = find_template(ctx.index, name)
-    reads = template_loop_reads(path) if path is not None else None
-    if path is None or reads is None:
-        return None
-    return TemplateReads(template_relpath(ctx.index, path), reads)
+    template = find_template_file(ctx, name)
+    return _reads_of(template) if template is not None else None
 
 
 def _context_object_names(ctx: ModuleContext, view: str, loaded: Loaded) -> set[str]:
