@@ -111,3 +111,31 @@ def test_a_star_import_that_cannot_be_resolved_binds_nothing(tmp_path, source):
     index = _index(tmp_path, {"shop/__init__.py": "", "shop/broken.py": "def (:\n", "shop/views.py": source})
     tree = build_module(source, "shop.views", str(tmp_path / "shop/views.py"), index)
     assert sorted(tree.locals) == []
+
+
+def test_the_catalog_comes_from_the_cache_only_for_the_same_yaml_and_code(tmp_path, monkeypatch):
+    from djvet import catalog, runner
+    from djvet.cache import Cache
+
+    parsed = catalog.load_catalog()
+    calls: list[int] = []
+
+    def counting_load(directory=None):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return parsed
+
+    monkeypatch.setattr(catalog, "load_catalog", counting_load)
+    cache = Cache.open(tmp_path)
+    assert cache is not None
+    for fingerprint, parses in [("yaml-1", 1), ("yaml-1", 0), ("yaml-2", 1), ("yaml-2", 0)]:
+        monkeypatch.setattr(catalog, "_LOADED", [])
+        monkeypatch.setattr(runner, "catalog_fingerprint", lambda f=fingerprint: f)
+        calls.clear()
+        assert catalog.cached_catalog(cache) == parsed
+        assert len(calls) == parses, fingerprint
+    # a corrupt entry is a miss: parsed again, never trusted
+    for entry in (tmp_path / ".djvet_cache").glob("catalog-*.pickle"):
+        entry.write_bytes(entry.read_bytes()[:-20])
+    monkeypatch.setattr(catalog, "_LOADED", [])
+    calls.clear()
+    assert catalog.cached_catalog(cache) == parsed and calls == [1]

@@ -329,10 +329,11 @@ def open_project(
     cache: bool = False,
     hashes: Mapping[str, str] | None = None,
 ) -> Project:
-    from djvet.catalog import default_catalog
+    from djvet.catalog import cached_catalog
 
     config = load_config(root, display_path(root / "pyproject.toml") if (root / "pyproject.toml").exists() else None)
-    catalog = default_catalog()
+    store = Cache.open(root) if cache and not overrides else None
+    catalog = cached_catalog(store)
     where = config.source or "pyproject.toml"
     validate_selectors(config.select or (), catalog, f"{where}: [tool.djvet] select")
     validate_selectors(config.ignore, catalog, f"{where}: [tool.djvet] ignore")
@@ -341,7 +342,7 @@ def open_project(
     config = config.merged(**options)
     validate_selectors(tuple(options.get("select") or ()), catalog, "--select")  # type: ignore[arg-type]
     validate_selectors(tuple(options.get("ignore") or ()), catalog, "--ignore")  # type: ignore[arg-type]
-    return Project(root, config, overrides, Cache.open(root) if cache and not overrides else None, hashes)
+    return Project(root, config, overrides, store, hashes)
 
 
 def collect_targets(paths: Iterable[Path], scans: dict[Path, dict[str, str]] | None = None) -> dict[Path, list[Path]]:

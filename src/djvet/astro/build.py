@@ -37,13 +37,18 @@ if TYPE_CHECKING:
 
 
 class _Uncached:
-    """astroid's shared manager (transforms, bootstrap) except that built modules are not cached."""
+    """astroid's shared manager, except that built modules are not cached and builtins not built."""
 
     def __init__(self, manager: AstroidManager) -> None:
         self._manager = manager
 
     def cache_module(self, module: nodes.Module) -> None:
         pass
+
+    def bootstrap(self) -> None:
+        """Not needed here: building astroid's `builtins` module by introspection (a quarter of a
+        second) serves inference, and these trees are read without it. The shared manager stays
+        unbootstrapped, so the first ordinary builder (pylint's) bootstraps it as usual."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._manager, name)
@@ -56,6 +61,7 @@ class ProjectBuilder(AstroidBuilder):
         # modules being built in this call chain, by name: a star-import cycle sees the partial
         # module, as astroid's cache gave it
         self._building = {} if building is None else building
+        self._partial = [0]  # how often a cycle gave a partial module (shared down the chain)
 
     def delayed_assattr(self, node: nodes.AssignAttr) -> None:
         return None
@@ -85,7 +91,24 @@ class ProjectBuilder(AstroidBuilder):
             return []
         partial = self._building.get(module)
         if partial is not None:
+            self._partial[0] += 1
             return partial.public_names()
+        from djvet.index.deps import Recording, record, untracked
+
+        memo = _memo(untracked(index))
+        if module in memo:  # built once per index; the reads are recorded again for this file
+            names, reads = memo[module]
+            for read in reads:
+                record(*read)
+            return list(names)
+        seen = self._partial[0]
+        with Recording() as reads:
+            names = self._build_names(index, module)
+        if self._partial[0] == seen:  # not cut short by a cycle: the same for every importer
+            memo[module] = (tuple(names), frozenset(reads))
+        return names
+
+    def _build_names(self, index: ProjectIndex, module: str) -> list[str]:
         from djvet.index.bodies import module_text
 
         text = module_text(index, module)  # records the read: the importer depends on this file
@@ -93,13 +116,28 @@ class ProjectBuilder(AstroidBuilder):
         if text is None or info is None:
             return []
         try:
-            tree = ProjectBuilder(index, self._building).build(text, module, str(_path(index, info.path)))
+            builder = ProjectBuilder(index, self._building)
+            builder._partial = self._partial
+            tree = builder.build(text, module, str(_path(index, info.path)))
         except (AstroidError, RecursionError, ValueError, MemoryError):  # binds nothing, as before
             return []
         return tree.public_names()
 
     def build(self, text: str, module: str, path: str) -> nodes.Module:
         return self.string_build(text, module, path)
+
+
+_MEMO: dict[int, tuple[ProjectIndex, dict[str, tuple[tuple[str, ...], frozenset[tuple[str, object]]]]]] = {}
+
+
+def _memo(index: ProjectIndex) -> dict[str, tuple[tuple[str, ...], frozenset[tuple[str, object]]]]:
+    """The public names of star-imported project modules with the reads they took, per index."""
+    entry = _MEMO.get(id(index))
+    if entry is None or entry[0] is not index:
+        _MEMO.clear()
+        entry = (index, {})
+        _MEMO[id(index)] = entry
+    return entry[1]
 
 
 def _project_module(index: ProjectIndex, absolute: str) -> str | None:
