@@ -139,3 +139,23 @@ def test_the_catalog_comes_from_the_cache_only_for_the_same_yaml_and_code(tmp_pa
     monkeypatch.setattr(catalog, "_LOADED", [])
     calls.clear()
     assert catalog.cached_catalog(cache) == parsed and calls == [1]
+
+
+def test_a_star_import_makes_the_importer_depend_on_the_imported_text_every_time(tmp_path):
+    """The memo of star-imported modules replays their reads, so a cached file that star-imports
+    a changed module is checked again (the second build is answered from the memo)."""
+    from djvet.index.deps import Recording, track
+
+    index = _index(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/base.py": "from .more import *\nTEMPLATE = 'a.html'\n",
+        "shop/more.py": "EXTRA = 2\n",
+        "shop/views.py": "from .base import *\n",
+        "shop/admin.py": "from .base import *\n",
+    })
+    for module in ("shop.views", "shop.admin"):
+        text = (tmp_path / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
+        with Recording() as reads:
+            tree = build_module(text, module, str(tmp_path / "x.py"), track(index))
+        assert sorted(tree.locals) == ["EXTRA", "TEMPLATE"]
+        assert {("text", "shop.base"), ("text", "shop.more")} <= reads, module
