@@ -121,6 +121,11 @@ def measure_project(source: Path, runs: int, jobs: str | None, pylint: bool, dja
     with tempfile.TemporaryDirectory(prefix="djvet-scenarios-") as temp:
         project = Path(temp) / source.name
         shutil.copytree(source, project, symlinks=True, ignore=COPY_IGNORE)
+        if not any((project / marker).exists() for marker in ROOT_MARKERS):
+            # the checkout's .git is not copied (and the corpus has none): without a marker,
+            # `djvet check VIEWS.py` would take the file's own folder for the project, while
+            # pre-commit always runs in a git checkout
+            (project / ".git").mkdir()
         root = find_root(project)
         cache_dir = root / ".djvet_cache"
         env = child_env(Path(temp) / "pylint-home", django_path)

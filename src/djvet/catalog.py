@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from djvet.finding import CONFIDENCES, SEVERITIES
+
+if TYPE_CHECKING:
+    from djvet.cache import Cache
 
 CODE_RE = re.compile(r"^DJV[1-8]\d\d$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -162,6 +165,29 @@ def load_catalog(directory: Path | None = None) -> dict[str, RuleMeta]:
     return rules
 
 
-@lru_cache(maxsize=1)
+_LOADED: list[dict[str, RuleMeta]] = []  # the parsed catalog, once per process
+
+
 def default_catalog() -> dict[str, RuleMeta]:
-    return load_catalog()
+    if not _LOADED:
+        _LOADED.append(load_catalog())
+    return _LOADED[0]
+
+
+def cached_catalog(cache: Cache | None) -> dict[str, RuleMeta]:
+    """default_catalog, read from the project's cache when its entry was written for these YAML
+    bytes and this djvet code (parsing the YAML is a quarter of a pre-commit run), else parsed
+    and written there."""
+    if _LOADED or cache is None:
+        return default_catalog()
+    from djvet.cache import code_stamp, digest
+    from djvet.runner import catalog_fingerprint
+
+    key = digest("catalog", code_stamp(), catalog_fingerprint())
+    hit, value = cache.get("catalog", "catalog", key)
+    if hit and isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, RuleMeta) for k, v in value.items()):
+        _LOADED.append(value)
+        return value
+    catalog = default_catalog()
+    cache.put("catalog", "catalog", key, catalog)
+    return catalog

@@ -152,7 +152,7 @@ class Analysis:
             # pylint named the module differently (another sys.path root); build the tree
             # `djvet check` would, so inference resolves relative imports the same way.
             try:
-                tree = build_tree(text, ctx.module, str(path))
+                tree = build_tree(text, ctx.module, str(path), ctx.index)
             except SourceError as exc:
                 return ModuleResult(errors=[FileError(shown, str(exc))])
         findings, errors = project.check_tree(tree, ctx, rules if len(rules) < len(project.rules) else None)

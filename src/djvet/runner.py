@@ -80,14 +80,15 @@ def make_rules(config: Config, catalog: Mapping[str, RuleMeta]) -> list[Rule]:
     return [classes[code](catalog[code]) for code in enabled_codes(config, catalog) if code in classes]
 
 
-def build_tree(text: str, module: str, path: str) -> nodes.Module:
-    """An astroid tree from text; raises SourceError with a message for the user."""
-    from astroid.builder import AstroidBuilder
+def build_tree(text: str, module: str, path: str, index: ProjectIndex | None = None) -> nodes.Module:
+    """An astroid tree from text, built without leaving the project (`djvet.astro.build`);
+    raises SourceError with a message for the user."""
     from astroid.exceptions import AstroidBuildingError, AstroidSyntaxError
-    from astroid.manager import AstroidManager
+
+    from djvet.astro.build import build_module
 
     try:
-        return AstroidBuilder(AstroidManager()).string_build(text, module, path)
+        return build_module(text, module, path, index)
     except AstroidSyntaxError as exc:
         cause = exc.error if isinstance(getattr(exc, "error", None), BaseException) else exc
         raise SourceError(syntax_message(cause)) from None
@@ -298,7 +299,7 @@ class Project:
                 if ctx.relpath not in ctx.index.paths:
                     parse_source(text, shown)
                 return [], []
-            tree = build_tree(text, ctx.module, str(path))
+            tree = build_tree(text, ctx.module, str(path), ctx.index)
         except SourceError as exc:
             return [], [FileError(shown, str(exc))]
         return self.check_tree(tree, ctx, applicable if len(applicable) < len(self.rules) else None)
@@ -328,10 +329,11 @@ def open_project(
     cache: bool = False,
     hashes: Mapping[str, str] | None = None,
 ) -> Project:
-    from djvet.catalog import default_catalog
+    from djvet.catalog import cached_catalog
 
     config = load_config(root, display_path(root / "pyproject.toml") if (root / "pyproject.toml").exists() else None)
-    catalog = default_catalog()
+    store = Cache.open(root) if cache and not overrides else None
+    catalog = cached_catalog(store)
     where = config.source or "pyproject.toml"
     validate_selectors(config.select or (), catalog, f"{where}: [tool.djvet] select")
     validate_selectors(config.ignore, catalog, f"{where}: [tool.djvet] ignore")
@@ -340,7 +342,7 @@ def open_project(
     config = config.merged(**options)
     validate_selectors(tuple(options.get("select") or ()), catalog, "--select")  # type: ignore[arg-type]
     validate_selectors(tuple(options.get("ignore") or ()), catalog, "--ignore")  # type: ignore[arg-type]
-    return Project(root, config, overrides, Cache.open(root) if cache and not overrides else None, hashes)
+    return Project(root, config, overrides, store, hashes)
 
 
 def collect_targets(paths: Iterable[Path], scans: dict[Path, dict[str, str]] | None = None) -> dict[Path, list[Path]]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from astroid import nodes
-from astroid.builder import AstroidBuilder
-from astroid.manager import AstroidManager
 
 from djvet.astro.access import is_test_code, public_word
+from djvet.astro.build import build_module
 from djvet.astro.requests import RequestUse
 from djvet.engine import ModuleContext
 from djvet.index.bodies import module_text
@@ -163,7 +162,7 @@ def _definition(ctx: ModuleContext, view: str) -> nodes.FunctionDef | nodes.Clas
         text = module_text(ctx.index, fact.module)
         if text is None:
             return None
-        tree = AstroidBuilder(AstroidManager()).string_build(text, fact.module, fact.path)
+        tree = build_module(text, fact.module, fact.path, ctx.index)
     except Exception:  # an unreadable file: no evidence, no finding
         return None
     for node in tree.body:
