@@ -16,7 +16,7 @@ from djvet.astro.exprs import dotted
 from djvet.astro.querysets import enclosing_function, find_local_value
 from djvet.engine import ModuleContext
 from djvet.index.querysets import index_resolver
-from djvet.index.templates import find_template
+from djvet.index.templates import find_template, template_relpath
 
 # function -> (position of the template name, of the context) in its arguments
 RENDER_FUNCTIONS = {
@@ -64,7 +64,8 @@ def find_template_file(ctx: ModuleContext, name: str) -> RenderedTemplate | None
     path = find_template(ctx.index, name)
     if path is None:
         return None
-    return RenderedTemplate(Path(path).relative_to(ctx.index.root).as_posix(), Path(path))
+    # template_relpath reads index.root where index.deps allows it (the template folders are fingerprinted)
+    return RenderedTemplate(template_relpath(ctx.index, path), Path(path))
 
 
 def argument(node: nodes.Call, position: int, name: str) -> nodes.NodeNG | None:
