@@ -166,7 +166,7 @@ def test_the_doc_maps_the_overlapping_checks() -> None:
     assert mapping[("ruff", "S608")] == ("DJV401",)
     assert mapping[("bandit", "B703")] == ("DJV402",)
     assert mapping[("ruff", "DJ006")] == ("DJV304",)
-    assert mapping[("check --deploy", "security.W019")] == ()
+    assert mapping[("check --deploy", "security.W019")] == ("DJV511",)
     assert mapping[("ruff", "S603")] == ()
 
 
