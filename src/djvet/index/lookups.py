@@ -9,7 +9,7 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from djvet.index.bodies import module_tree
+from djvet.index.bodies import module_text, module_tree
 from djvet.index.expr import dotted_name
 from djvet.index.facts import ProjectIndex
 from djvet.index.querysets import MANAGER_NAMES, index_resolver
@@ -32,24 +32,29 @@ class FieldLookup:
     lookup: str = ""  # as written: `isbn__iexact`
 
 
-_LOOKUPS: dict[int, tuple[ProjectIndex, Mapping[str, tuple[FieldLookup, ...]]]] = {}
-
-
 def field_lookups(index: ProjectIndex) -> Mapping[str, tuple[FieldLookup, ...]]:
-    """Model qualname -> the lookups naming its fields, in path and line order."""
-    cached = _LOOKUPS.get(id(index))
-    if cached is None or cached[0] is not index:
-        _LOOKUPS.clear()
-        cached = (index, _collect(index))
-        _LOOKUPS[id(index)] = cached
-    return cached[1]
+    """Model qualname -> the lookups naming its fields, in path and line order (once per index: a
+    shared result, index.deps)."""
+    from djvet.index.deps import shared
+
+    return shared("field lookups", index, _collect)
 
 
-def _collect(index: ProjectIndex) -> Mapping[str, tuple[FieldLookup, ...]]:
+def lookups_naming(index: ProjectIndex, words: frozenset[str]) -> Mapping[str, tuple[FieldLookup, ...]]:
+    """As field_lookups, reading only the modules whose text holds one of `words` (a field name):
+    one rare question does not parse the whole project."""
+    return _collect(index, words)
+
+
+def _collect(index: ProjectIndex, words: frozenset[str] | None = None) -> Mapping[str, tuple[FieldLookup, ...]]:
     found: dict[str, list[FieldLookup]] = {}
     for name, info in sorted(index.modules.items()):
         if info.kinds & {"tests", "migrations"} or "tests" in info.path.split("/")[:-1]:
             continue
+        if words is not None:
+            text = module_text(index, name)
+            if text is None or not any(word in text for word in words):
+                continue
         tree = module_tree(index, name)
         if tree is None:
             continue

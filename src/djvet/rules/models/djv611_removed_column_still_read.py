@@ -8,7 +8,7 @@ from astroid import nodes
 
 from djvet.astro.migrations import MigrationRule
 from djvet.engine import ModuleContext
-from djvet.index.lookups import field_lookups
+from djvet.index.lookups import lookups_naming
 from djvet.index.migrations import migration_app_label
 from djvet.rule import Hit
 
@@ -28,7 +28,8 @@ class RemovedColumnStillRead(MigrationRule):
             old = operation.name
             if operation.kind == "RemoveField" and old in model.fields:
                 continue  # the model declares it again: a later AddField, not code reading a dropped column
-            read = next((f for f in field_lookups(ctx.index).get(model.qualname, ()) if f.field in (old, f"{old}_id")), None)
+            lookups = lookups_naming(ctx.index, frozenset({old}))
+            read = next((f for f in lookups.get(model.qualname, ()) if f.field in (old, f"{old}_id")), None)
             if read is None:
                 continue
             where = f"`.{read.method}()` in {read.path}:{read.line}"
