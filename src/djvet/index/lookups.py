@@ -6,6 +6,7 @@ index, outside tests and migrations."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -53,7 +54,7 @@ def _collect(index: ProjectIndex, words: frozenset[str] | None = None) -> Mappin
             continue
         if words is not None:
             text = module_text(index, name)
-            if text is None or not any(word in text for word in words):
+            if text is None or not _names_any(text, words):
                 continue
         tree = module_tree(index, name)
         if tree is None:
@@ -72,6 +73,14 @@ def _collect(index: ProjectIndex, words: frozenset[str] | None = None) -> Mappin
                     field = lookup.split("__", 1)[0]
                     found.setdefault(model, []).append(FieldLookup(model, field, method, info.path, node.lineno, together - {field}, lookup))
     return {model: tuple(sorted(items, key=lambda f: (f.path, f.line, f.field))) for model, items in found.items()}
+
+
+def _names_any(text: str, words: frozenset[str]) -> bool:
+    """Whether the text could hold a lookup of one of the fields (or its `_id`): as a keyword
+    (`isbn=`, `isbn__iexact =`) or as a string (`"isbn"`, `'-isbn'`), the two forms _lookups reads."""
+    alternatives = "|".join(sorted(map(re.escape, words)))
+    pattern = rf"\b(?:{alternatives})(?:_id)?(?:__\w+)?\s*=(?!=)|[\"'](?:-)?(?:{alternatives})(?:_id)?(?:__\w+)?[\"']"
+    return re.search(pattern, text) is not None
 
 
 def _model_of_chain(index: ProjectIndex, module: str, receiver: ast.AST) -> str | None:
