@@ -9,7 +9,7 @@ from pathlib import Path
 
 from djvet.index.build import build_index
 from djvet.index.relation_walks import instance_reads
-from djvet.index.templates import find_template, loop_reads
+from djvet.index.templates import find_template, loop_reads, template_loop_reads
 
 
 def chains(text: str) -> list[tuple[str, tuple[str, ...], int, bool]]:
@@ -94,3 +94,19 @@ def test_instance_reads_count_only_reads_that_always_happen() -> None:
         (("title",), False, False),
         (("publisher_id",), False, False),
     ]
+
+
+def test_a_template_rewritten_with_the_same_size_and_modification_time_is_read_again(tmp_path: Path) -> None:
+    """What a long-lived editor process sees: the cache must not serve the old text."""
+    import os
+
+    path = tmp_path / "list.html"
+    path.write_text("{% for b in books %}{{ b.author.name }}{% endfor %}\n", encoding="utf-8")
+    first = template_loop_reads(path)
+    assert first is not None and [r.chain for r in first] == [("author", "name")]
+    stat = path.stat()
+    path.write_text("{% for b in books %}{{ b.editor.name }}{% endfor %}\n", encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    again = template_loop_reads(path)
+    assert again is not None and [r.chain for r in again] == [("editor", "name")]

@@ -265,7 +265,8 @@ def loop_reads(text: str) -> tuple[LoopRead, ...]:
 
 # ---- finding a template by name, the way Django's loaders would -----------------------------------
 
-_CACHE: dict[tuple[str, int, int], tuple[LoopRead, ...]] = {}
+TemplateStamp = tuple[str, int, int, int, int]  # path, mtime, size, ctime, inode
+_CACHE: dict[TemplateStamp, tuple[LoopRead, ...]] = {}
 
 
 def template_loop_reads(path: Path) -> tuple[LoopRead, ...] | None:
@@ -273,13 +274,15 @@ def template_loop_reads(path: Path) -> tuple[LoopRead, ...] | None:
     return _parsed(path, _CACHE, loop_reads)
 
 
-def _parsed(path: Path, cache: dict[tuple[str, int, int], T], parse: Callable[[str], T]) -> T | None:
-    """`parse` of a template file's text, cached by path and modification time; None when unreadable."""
+def _parsed(path: Path, cache: dict[TemplateStamp, T], parse: Callable[[str], T]) -> T | None:
+    """`parse` of a template file's text, cached by path and stat (an editor process lives long: an
+    edit that keeps the size and the modification time still changes the inode's ctime, or the
+    inode when the file is replaced); None when unreadable."""
     try:
         stat = path.stat()
         if stat.st_size > MAX_TEMPLATE_BYTES:
             return None
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        key = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ctime_ns, stat.st_ino)
         if key not in cache:
             if len(cache) > 512:
                 cache.clear()
@@ -457,7 +460,7 @@ def _unescaped(contents: str, token: str, line: int, autoescape_off: bool, frame
     return UnescapedOutput(root, token, how, line) if root else None
 
 
-_OUTPUTS: dict[tuple[str, int, int], tuple[UnescapedOutput, ...]] = {}
+_OUTPUTS: dict[TemplateStamp, tuple[UnescapedOutput, ...]] = {}
 
 
 def template_unescaped_outputs(path: Path) -> tuple[UnescapedOutput, ...] | None:
