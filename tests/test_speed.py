@@ -308,3 +308,31 @@ def test_the_pylint_plugin_reuses_the_cache_of_djvet_check(bookshop, capsys, mon
     result = Analysis(UnittestLinter(), default_catalog()).analyze(module)
     assert [(f.line, f.code, f.message) for f in result.findings] == expected
     assert result.errors == []
+
+
+LEGACY_MODEL = '''from django.db import models
+
+
+class Shelf(models.Model):
+    room = models.CharField(max_length=20)
+    day = models.DateField()
+
+    class Meta:
+        index_together = [("room", "day")]
+
+    def __str__(self):
+        return self.room
+'''
+
+
+def test_a_changed_django_pin_is_seen_with_the_cache_on(bookshop, capsys):
+    """DJV607's severity follows the Django version the requirement files state: a file that is not
+    Python, so the warm run and each file's recorded reads must notice it changing."""
+    (bookshop / "catalog" / "shelves.py").write_text(LEGACY_MODEL, encoding="utf-8")
+    on_51 = check_json(capsys)
+    assert '"DJV607"' in on_51 and '"error"' in on_51
+    for rel, old, new in (("requirements.txt", "Django==5.1.4", "Django==4.2.16"), ("pyproject.toml", '"Django>=5.1,<5.2"', '"Django>=4.2,<5.0"')):
+        edit(bookshop, rel, old, new)
+    on_42 = check_json(capsys)
+    assert on_42 == check_json(capsys, "--no-cache")
+    assert on_42 != on_51  # index_together is a warning before Django 5.1, an error from 5.1

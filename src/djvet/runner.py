@@ -26,6 +26,7 @@ from djvet.index.discover import (
     module_name,
     python_file_names,
     relpath,
+    requirement_files,
 )
 from djvet.index.source import SourceError, parse_source, read_source_bytes, syntax_message
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
     from djvet.catalog import RuleMeta
     from djvet.engine import ModuleContext
-    from djvet.index.deps import Digests, Read
+    from djvet.index.deps import Digests
     from djvet.index.facts import ProjectIndex
     from djvet.rule import Rule
 
@@ -125,6 +126,11 @@ def hash_tree(directories: Iterable[Path]) -> str:
                 name = os.path.join(dirpath, filename)
                 out[name] = _hash_file(name)
     return fingerprint(out.items())
+
+
+def requirements_digest(root: Path) -> str:
+    """A fingerprint of the requirement and lock files the index reads versions from."""
+    return fingerprint((str(path), _hash_file(str(path))) for path in requirement_files(root))
 
 
 def scan_project(root: Path) -> dict[str, str]:
@@ -376,13 +382,14 @@ class RootResult:
 class RunRecord:
     """The warm path: the whole result of the last run over the same targets, valid while every
     Python file of the project, the template folders, djvet, its rules and the configuration are
-    byte-for-byte what they were. One cache read; no index, no astroid."""
+    byte-for-byte what they were, and so are the requirement files (the Django version they state
+    changes what some rules report). One cache read; no index, no astroid."""
 
     def __init__(self, cache: Cache, root: Path, config: Config, targets: list[str], hashes: Mapping[str, str]) -> None:
         self.cache = cache
         self.targets = targets
         self.slot = digest("run", str(root), os.getcwd(), tuple(targets), repr(config))
-        self.key = digest(code_stamp(), catalog_fingerprint(), fingerprint(hashes.items()))
+        self.key = digest(code_stamp(), catalog_fingerprint(), fingerprint(hashes.items()), requirements_digest(root))
 
     def load(self) -> tuple[list[Finding], list[FileError]] | None:
         hit, value = self.cache.get("run", self.slot, self.key)

@@ -12,7 +12,7 @@ follow values across functions, so what it cannot see is never reported (precisi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from astroid import nodes
 
@@ -269,14 +269,15 @@ def _url_params(function: nodes.FunctionDef | nodes.AsyncFunctionDef, params: li
     return free
 
 
-_CONVERTERS: dict[int, tuple[ProjectIndex, dict[str, dict[str, set[str]]]]] = {}
+def _route_converters(index: ProjectIndex) -> Mapping[str, dict[str, set[str]]]:
+    """routed view qualname -> URL argument name -> the converters (or regexes) its routes use;
+    once per index, a shared result (index.deps) read by view."""
+    from djvet.index.deps import shared
+
+    return shared("route converters", index, _find_route_converters)
 
 
-def _route_converters(index: ProjectIndex) -> dict[str, dict[str, set[str]]]:
-    """routed view qualname -> URL argument name -> the converters (or regexes) its routes use."""
-    cached = _CONVERTERS.get(id(index))
-    if cached is not None and cached[0] is index:
-        return cached[1]
+def _find_route_converters(index: ProjectIndex) -> dict[str, dict[str, set[str]]]:
     found: dict[str, dict[str, set[str]]] = {}
     for route in index.routes:
         if not route.view:
@@ -288,9 +289,6 @@ def _route_converters(index: ProjectIndex) -> dict[str, dict[str, set[str]]]:
                     found.setdefault(route.view, {}).setdefault(name, set()).add(converter or "str")
                 elif group:
                     found.setdefault(route.view, {}).setdefault(group, set()).add(regex)
-    if len(_CONVERTERS) > 8:
-        _CONVERTERS.clear()
-    _CONVERTERS[id(index)] = (index, found)
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from astroid import nodes
 
@@ -13,6 +14,7 @@ from djvet.astro.exprs import dotted
 from djvet.astro.names import resolve_dotted
 from djvet.astro.querysets import enclosing_function, find_local_value
 from djvet.engine import ModuleContext
+from djvet.index.facts import ProjectIndex
 from djvet.index.tasks import task_book
 
 # Methods of a task object that enqueue it, by framework; `*_on_commit` wait for the transaction.
@@ -161,7 +163,20 @@ _METHOD_WORDS = {
     "dramatiq": (".send(", ".send_with_options("),
     "huey": (".schedule(",),
 }
-_GATES: dict[int, tuple[object, tuple[str, ...], re.Pattern[str] | None]] = {}
+
+
+def _enqueue_words(index: ProjectIndex) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(method words of the project's task frameworks, names of its huey tasks), once per index."""
+    book = task_book(index)
+    frameworks = {t.framework for t in book.functions.values()} | ({"celery"} if book.classes else set())
+    words = tuple(w for f in sorted(frameworks) for w in _METHOD_WORDS.get(f, ()))
+    names = tuple(sorted({q.rpartition(".")[2] for q, t in book.functions.items() if t.framework == "huey"}))
+    return words, names
+
+
+@lru_cache(maxsize=8)
+def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b") if names else None
 
 
 def enqueues_here(ctx: ModuleContext) -> bool:
@@ -169,17 +184,10 @@ def enqueues_here(ctx: ModuleContext) -> bool:
     project's frameworks, or names one of the project's huey tasks (calling those enqueues them)."""
     if any(word in ctx.text for word in _QUEUE_WORDS):
         return True
-    cached = _GATES.get(id(ctx.index))
-    if cached is None or cached[0] is not ctx.index:
-        book = task_book(ctx.index)
-        frameworks = {t.framework for t in book.functions.values()} | ({"celery"} if book.classes else set())
-        words = tuple(w for f in sorted(frameworks) for w in _METHOD_WORDS.get(f, ()))
-        names = sorted({q.rpartition(".")[2] for q, t in book.functions.items() if t.framework == "huey"})
-        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b") if names else None
-        _GATES.clear()
-        cached = (ctx.index, words, pattern)
-        _GATES[id(ctx.index)] = cached
-    _, words, pattern = cached
+    from djvet.index.deps import shared
+
+    words, names = shared("enqueue words", ctx.index, _enqueue_words)
+    pattern = _name_pattern(names)
     if any(word in ctx.text for word in words):
         return True
     return isinstance(pattern, re.Pattern) and pattern.search(ctx.text) is not None

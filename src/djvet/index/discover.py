@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -124,3 +125,33 @@ def matches_any(rel: str, patterns: Iterable[str]) -> bool:
         if pattern.endswith("/**") and (rel == pattern[:-3] or rel.startswith(pattern[:-2])):
             return True
     return False
+
+
+# ---- requirement and lock files -------------------------------------------------------------
+
+def requirement_folders(root: Path) -> list[Path]:
+    """The root, a requirements/ folder in it, and the repository top when the root is below it."""
+    folders = [root, root / "requirements"]
+    for parent in list(root.parents)[:3]:
+        if (parent / ".git").exists():
+            folders += [parent, parent / "requirements"]
+            break
+    return [f for f in folders if f.is_dir()]
+
+
+REQUIREMENT_NAMES = ("pyproject.toml", "Pipfile", "poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "setup.cfg", "setup.py")
+
+
+def requirement_files(root: Path) -> list[Path]:
+    """Every file collect_requirements reads, in its order (the cache fingerprints them: they are
+    not Python, yet the Django version they state changes what some rules report)."""
+    found: list[Path] = []
+    for folder in requirement_folders(root):
+        for path in sorted(folder.iterdir()):
+            name = path.name
+            listed = re.match(r"^requirements.*\.(txt|in)$", name) or (folder.name == "requirements" and name.endswith((".txt", ".in")))
+            if (listed or name in REQUIREMENT_NAMES) and path.is_file():
+                found.append(path)
+        if folder == root:
+            found += sorted(folder.glob("*.dist-info/METADATA"))
+    return found

@@ -4,7 +4,6 @@ is skipped, never a crash."""
 
 from __future__ import annotations
 
-import configparser
 import json
 import os
 import re
@@ -12,10 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from djvet.index.discover import requirement_files
 
 REQUIREMENT_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
 EXACT_RE = re.compile(r"^===?\s*([0-9][0-9A-Za-z.+!-]*)$")
@@ -73,6 +69,11 @@ def _read(path: Path) -> str | None:
 
 
 def _toml(path: Path) -> dict[str, object] | None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
     text = _read(path)
     if text is None:
         return None
@@ -185,6 +186,8 @@ def _dist_metadata(path: Path, rel: str) -> list[Requirement]:
 
 
 def _setup_cfg(path: Path, rel: str) -> list[Requirement]:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(_read(path) or "")
@@ -203,39 +206,25 @@ def _setup_py(path: Path, rel: str) -> list[Requirement]:
     return [r for s in strings if (r := _parse_requirement(s, f"{rel} install_requires"))]
 
 
-def requirement_folders(root: Path) -> list[Path]:
-    """The root, a requirements/ folder in it, and the repository top when the root is below it."""
-    folders = [root, root / "requirements"]
-    for parent in list(root.parents)[:3]:
-        if (parent / ".git").exists():
-            folders += [parent, parent / "requirements"]
-            break
-    return [f for f in folders if f.is_dir()]
-
-
 def collect_requirements(root: Path) -> tuple[Requirement, ...]:
     found: list[Requirement] = []
-    for folder in requirement_folders(root):
-        for path in sorted(folder.iterdir()):
-            if not path.is_file():
-                continue
-            rel = os.path.relpath(path, root).replace(os.sep, "/")
-            name = path.name
-            if re.match(r"^requirements.*\.(txt|in)$", name) or (folder.name == "requirements" and name.endswith((".txt", ".in"))):
-                found += _requirements_file(path, rel)
-            elif name == "pyproject.toml" and (data := _toml(path)) is not None:
-                found += _pyproject(data, rel)
-            elif name == "Pipfile" and (data := _toml(path)) is not None:
-                found += _pipfile(data, rel)
-            elif name in ("poetry.lock", "uv.lock", "pdm.lock") and (data := _toml(path)) is not None:
-                found += _toml_lock(data, rel)
-            elif name == "Pipfile.lock":
-                found += _pipfile_lock(path, rel)
-            elif name == "setup.cfg":
-                found += _setup_cfg(path, rel)
-            elif name == "setup.py":
-                found += _setup_py(path, rel)
-        if folder == root:
-            for meta in sorted(folder.glob("*.dist-info/METADATA")):
-                found += _dist_metadata(meta, os.path.relpath(meta, root).replace(os.sep, "/"))
+    for path in requirement_files(root):
+        rel = os.path.relpath(path, root).replace(os.sep, "/")
+        name = path.name
+        if path.parent.name.endswith(".dist-info"):
+            found += _dist_metadata(path, rel)
+        elif name == "pyproject.toml":
+            found += _pyproject(data, rel) if (data := _toml(path)) is not None else []
+        elif name == "Pipfile":
+            found += _pipfile(data, rel) if (data := _toml(path)) is not None else []
+        elif name in ("poetry.lock", "uv.lock", "pdm.lock"):
+            found += _toml_lock(data, rel) if (data := _toml(path)) is not None else []
+        elif name == "Pipfile.lock":
+            found += _pipfile_lock(path, rel)
+        elif name == "setup.cfg":
+            found += _setup_cfg(path, rel)
+        elif name == "setup.py":
+            found += _setup_py(path, rel)
+        else:
+            found += _requirements_file(path, rel)
     return tuple(sorted(set(found), key=lambda r: (r.name, r.source, r.spec)))

@@ -28,9 +28,6 @@ class DjangoVersion:
         return None
 
 
-_VERSIONS: dict[int, tuple[ProjectIndex, DjangoVersion]] = {}
-
-
 def _major_minor(text: str) -> tuple[int, int] | None:
     match = VERSION_RE.match(text)
     return (int(match.group(1)), int(match.group(2))) if match else None
@@ -44,10 +41,12 @@ def read_django_version(root: Path) -> DjangoVersion:
 
 
 def django_version(index: ProjectIndex) -> DjangoVersion:
-    """Read once per index."""
-    cached = _VERSIONS.get(id(index))
-    if cached is None or cached[0] is not index:
-        _VERSIONS.clear()
-        cached = (index, read_django_version(Path(index.root)))
-        _VERSIONS[id(index)] = cached
-    return cached[1]
+    """Read once per index, as a shared result (index.deps): a file that asks depends on the answer,
+    which a later run reads again from the requirement files."""
+    from djvet.index.deps import shared
+
+    return shared("Django version", index, _index_django_version)
+
+
+def _index_django_version(index: ProjectIndex) -> DjangoVersion:
+    return read_django_version(Path(index.root))

@@ -19,7 +19,6 @@ from djvet.index.requirements import (  # noqa: F401
     _toml,
     collect_requirements,
     normalize_name,
-    requirement_folders,
 )
 
 SERVER_RE = re.compile(r"\b(gunicorn|uvicorn|daphne|hypercorn|granian|uwsgi|waitress-serve|runserver)\b")
