@@ -336,3 +336,37 @@ def test_a_changed_django_pin_is_seen_with_the_cache_on(bookshop, capsys):
     on_42 = check_json(capsys)
     assert on_42 == check_json(capsys, "--no-cache")
     assert on_42 != on_51  # index_together is a warning before Django 5.1, an error from 5.1
+
+
+def _parses_by_astroid(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The modules astroid parses itself (instead of taking the tree the index parsed)."""
+    import astroid.builder
+
+    parsed: list[str] = []
+    original = astroid.builder._parse_string
+
+    def spy(data: str, type_comments: bool = True, modname: str | None = None) -> object:
+        parsed.append(modname or "")
+        return original(data, type_comments, modname)
+
+    monkeypatch.setattr(astroid.builder, "_parse_string", spy)
+    return parsed
+
+
+def test_each_file_is_parsed_once_on_a_cold_run(bookshop, capsys, monkeypatch):
+    expected = check_json(capsys, "--no-cache")
+    parsed = _parses_by_astroid(monkeypatch)
+    assert check_json(capsys, "--no-cache") == expected
+    # every checked file's astroid tree was built from the index's `ast` tree; astroid parses only
+    # the module `bookshop/settings/dev.py` star-imports, to bind the names it brings
+    assert parsed == ["bookshop.settings.base"]
+
+
+def test_past_the_tree_budget_files_are_parsed_again_with_the_same_findings(bookshop, capsys, monkeypatch):
+    import djvet.index.build as build
+
+    expected = check_json(capsys, "--no-cache")
+    monkeypatch.setattr(build.Trees.__init__, "__defaults__", (0,))  # no text fits: keep no tree
+    parsed = _parses_by_astroid(monkeypatch)
+    assert check_json(capsys, "--no-cache") == expected
+    assert "catalog.views" in parsed

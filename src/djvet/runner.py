@@ -31,6 +31,8 @@ from djvet.index.discover import (
 from djvet.index.source import SourceError, parse_source, read_source_bytes, syntax_message
 
 if TYPE_CHECKING:
+    import ast
+
     from astroid import nodes
 
     from djvet.catalog import RuleMeta
@@ -81,15 +83,17 @@ def make_rules(config: Config, catalog: Mapping[str, RuleMeta]) -> list[Rule]:
     return [classes[code](catalog[code]) for code in enabled_codes(config, catalog) if code in classes]
 
 
-def build_tree(text: str, module: str, path: str, index: ProjectIndex | None = None) -> nodes.Module:
-    """An astroid tree from text, built without leaving the project (`djvet.astro.build`);
-    raises SourceError with a message for the user."""
+def build_tree(
+    text: str, module: str, path: str, index: ProjectIndex | None = None, parsed: ast.Module | None = None
+) -> nodes.Module:
+    """An astroid tree from text, built without leaving the project (`djvet.astro.build`), from
+    `parsed` when given (the `ast` tree of that same text); raises SourceError with a message for the user."""
     from astroid.exceptions import AstroidBuildingError, AstroidSyntaxError
 
     from djvet.astro.build import build_module
 
     try:
-        return build_module(text, module, path, index)
+        return build_module(text, module, path, index, parsed)
     except AstroidSyntaxError as exc:
         cause = exc.error if isinstance(getattr(exc, "error", None), BaseException) else exc
         raise SourceError(syntax_message(cause)) from None
@@ -154,10 +158,11 @@ class Project:
         overrides: Mapping[str, str] | None = None,
         cache: Cache | None = None,
         hashes: Mapping[str, str] | None = None,
+        targets: Iterable[Path] | None = None,
     ) -> None:
         from djvet.catalog import default_catalog
         from djvet.engine import Dispatcher
-        from djvet.index.build import build_index
+        from djvet.index.build import Trees, build_index
 
         self.root = root
         self.config = config
@@ -165,7 +170,10 @@ class Project:
         # Unsaved text (the editor) is never cached: cache only the project's own files.
         self.cache = cache if not overrides else None
         self.hashes: dict[str, str] = dict(hashes or {})
-        self.index: ProjectIndex = build_index(root, config.settings_module, overrides, self.cache, self.hashes)
+        # the `ast` trees the index parses for the files about to be checked (`targets`): each
+        # file's astroid tree is built from it instead of parsing the file a second time
+        self.trees = Trees(relpath(p, root) for p in targets) if targets is not None else None
+        self.index: ProjectIndex = build_index(root, config.settings_module, overrides, self.cache, self.hashes, self.trees)
         self.rules = make_rules(config, self.catalog)
         self.dispatcher = Dispatcher(self.rules)
         self.base_key = self._base_key() if self.cache is not None else ""
@@ -299,13 +307,14 @@ class Project:
             if self.cache is not None:
                 self.hashes[relpath(path, self.root)] = sha256_bytes(data)
             ctx = self.context(path, text, shown, index)
+            parsed = self.trees.take(ctx.relpath, text) if self.trees is not None else None
             applicable = [r for r in self.rules if r.applies_to(ctx)]
             if not applicable:
                 # Nothing can fire: skip the astroid build, but a file that does not parse is still reported.
                 if ctx.relpath not in ctx.index.paths:
                     parse_source(text, shown)
                 return [], []
-            tree = build_tree(text, ctx.module, str(path), ctx.index)
+            tree = build_tree(text, ctx.module, str(path), ctx.index, parsed)
         except SourceError as exc:
             return [], [FileError(shown, str(exc))]
         return self.check_tree(tree, ctx, applicable if len(applicable) < len(self.rules) else None)
@@ -334,6 +343,7 @@ def open_project(
     overrides: Mapping[str, str] | None = None,
     cache: bool = False,
     hashes: Mapping[str, str] | None = None,
+    targets: Iterable[Path] | None = None,
 ) -> Project:
     from djvet.catalog import cached_catalog
 
@@ -348,7 +358,7 @@ def open_project(
     config = config.merged(**options)
     validate_selectors(tuple(options.get("select") or ()), catalog, "--select")  # type: ignore[arg-type]
     validate_selectors(tuple(options.get("ignore") or ()), catalog, "--ignore")  # type: ignore[arg-type]
-    return Project(root, config, overrides, store, hashes)
+    return Project(root, config, overrides, store, hashes, targets)
 
 
 def collect_targets(paths: Iterable[Path], scans: dict[Path, dict[str, str]] | None = None) -> dict[Path, list[Path]]:
@@ -424,7 +434,7 @@ def check_root(
         warm = record.load()
         if warm is not None:
             return RootResult(record.targets, warm[0], warm[1], config.fail_on)
-    project = open_project(root, options, cache=cache, hashes=hashes)
+    project = open_project(root, options, cache=cache, hashes=hashes, targets=files)
     targets = [p for p in files if not project.is_excluded(p)]
     findings: list[Finding] = []
     errors: list[FileError] = []

@@ -25,12 +25,15 @@ No astroid state is patched: the builder is a subclass used only here.
 
 from __future__ import annotations
 
+import ast
+import os
 from typing import TYPE_CHECKING, Any
 
 from astroid import nodes
 from astroid.builder import AstroidBuilder
 from astroid.exceptions import AstroidError
 from astroid.manager import AstroidManager
+from astroid.rebuilder import TreeRebuilder
 
 if TYPE_CHECKING:
     from djvet.index.facts import ProjectIndex
@@ -123,8 +126,18 @@ class ProjectBuilder(AstroidBuilder):
             return []
         return tree.public_names()
 
-    def build(self, text: str, module: str, path: str) -> nodes.Module:
-        return self.string_build(text, module, path)
+    def build(self, text: str, module: str, path: str, parsed: ast.Module | None = None) -> nodes.Module:
+        if parsed is None:
+            return self.string_build(text, module, path)
+        # string_build minus its parse: `_data_build` after `ast.parse`, then the same post-build
+        if module.endswith(".__init__"):
+            module, package = module[:-9], True
+        else:
+            package = os.path.splitext(os.path.basename(path))[0] == "__init__"
+        builder = TreeRebuilder(self._manager, text)
+        tree = builder.visit_module(parsed, module, os.path.abspath(path), package)
+        tree.file_bytes = text.encode("utf-8")
+        return self._post_build(tree, builder, "utf-8")
 
 
 _MEMO: dict[int, tuple[ProjectIndex, dict[str, tuple[tuple[str, ...], frozenset[tuple[str, object]]]]]] = {}
@@ -157,7 +170,10 @@ def _path(index: ProjectIndex, relative: str) -> object:
     return Path(untracked(index).root) / relative
 
 
-def build_module(text: str, module: str, path: str, index: ProjectIndex | None) -> nodes.Module:
+def build_module(text: str, module: str, path: str, index: ProjectIndex | None, parsed: ast.Module | None = None) -> nodes.Module:
     """An astroid tree of a project file, as `AstroidBuilder.string_build` makes it minus the
-    work that leaves the project (see the module docstring). Raises what string_build raises."""
-    return ProjectBuilder(index).build(text, module, path)
+    work that leaves the project (see the module docstring). Raises what string_build raises.
+    `parsed`: the `ast` tree of `text` when the caller has it (the index parsed the file already),
+    which saves parsing it again; astroid then lacks only the type comments (`# type: int`),
+    which no djvet rule reads."""
+    return ProjectBuilder(index).build(text, module, path, parsed)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ast
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from djvet.cache import Cache, digest, sha256_bytes
@@ -20,9 +21,32 @@ from djvet.index.urls import collect_routes
 
 ENTRY_FILES = ("manage.py", "wsgi.py", "asgi.py")
 
+class Trees:
+    """The `ast` trees the index parsed, kept for the files about to be checked (`wanted`, by
+    relative path) with the text each came from; collect_module reads a tree, never changes it.
+    A tree takes about 30 times its text's size in memory: beyond `budget` characters of text
+    kept (netbox has 11 million), later files are parsed again when checked, as before."""
 
-def collect_file(path: Path, root: Path, text: str | None = None) -> ModuleInfo | None:
-    """The facts of one file, or None when it cannot be read or parsed (the check reports that)."""
+    def __init__(self, wanted: Collection[str], budget: int = 16 << 20) -> None:
+        self.wanted = frozenset(wanted)
+        self.budget = budget
+        self._kept: dict[str, tuple[str, ast.Module]] = {}
+
+    def keep(self, rel: str, text: str, tree: ast.Module) -> None:
+        if rel in self.wanted and len(text) <= self.budget:
+            self.budget -= len(text)
+            self._kept[rel] = (text, tree)
+
+    def take(self, rel: str, text: str) -> ast.Module | None:
+        """The tree of `rel` when it was parsed from this very text; each is given out once."""
+        kept = self._kept.pop(rel, None)
+        return kept[1] if kept is not None and kept[0] == text else None
+
+
+def collect_file(path: Path, root: Path, text: str | None = None, trees: Trees | None = None) -> ModuleInfo | None:
+    """The facts of one file, or None when it cannot be read or parsed (the check reports that).
+    With `trees`, the parsed tree is kept there (with the text it came from) by relative path, so
+    the check of the same file builds its astroid tree without parsing the file again."""
     rel = relpath(path, root)
     try:
         source = read_source(path) if text is None else text
@@ -30,7 +54,10 @@ def collect_file(path: Path, root: Path, text: str | None = None) -> ModuleInfo 
     except SourceError:
         return None
     name, is_package = module_name(path, root)
-    return collect_module(tree, name, rel, is_package, file_kinds(rel))
+    info = collect_module(tree, name, rel, is_package, file_kinds(rel))
+    if trees is not None:
+        trees.keep(rel, source, tree)
+    return info
 
 
 def _app_labels(resolver: Resolver) -> dict[str, str]:
@@ -102,13 +129,15 @@ def _agreed_setting(settings: Mapping[str, SettingsFact], name: str) -> object:
     return values[0] if all(v == values[0] for v in values) else UNKNOWN
 
 
-def _collect_cached(path: Path, root: Path, rel: str, cache: Cache, hashes: dict[str, str]) -> ModuleInfo | None:
+def _collect_cached(
+    path: Path, root: Path, rel: str, cache: Cache, hashes: dict[str, str], trees: Trees | None = None
+) -> ModuleInfo | None:
     """collect_file, skipping the parse when the file's content hash matches a cached entry."""
     try:
         data = path.read_bytes()
     except OSError:
         hashes[rel] = "unreadable"
-        return collect_file(path, root)
+        return collect_file(path, root, trees=trees)
     content = sha256_bytes(data)
     hashes[rel] = content
     name, is_package = module_name(path, root)
@@ -116,7 +145,7 @@ def _collect_cached(path: Path, root: Path, rel: str, cache: Cache, hashes: dict
     hit, value = cache.get("module", rel, key)
     if hit and isinstance(value, tuple) and len(value) == 1 and (value[0] is None or isinstance(value[0], ModuleInfo)):
         return value[0]
-    info = collect_file(path, root)
+    info = collect_file(path, root, trees=trees)
     cache.put("module", rel, key, (info,))
     return info
 
@@ -127,10 +156,12 @@ def build_index(
     overrides: Mapping[str, str] | None = None,
     cache: Cache | None = None,
     hashes: dict[str, str] | None = None,
+    trees: Trees | None = None,
 ) -> ProjectIndex:
     """Facts about every Python file below `root`. `overrides` maps relative paths to unsaved text.
     With a `cache`, per-file facts are reused by content hash, and `hashes` (when given) receives
-    the sha256 of every Python file below the root (migrations included) by relative path."""
+    the sha256 of every Python file below the root (migrations included) by relative path. `trees`
+    (when given) receives the `ast` tree of every file parsed in this build (see collect_file)."""
     root = root.resolve()
     hashes = {} if hashes is None else hashes
     overrides = overrides or {}
@@ -153,9 +184,9 @@ def build_index(
             except SourceError:
                 pass
         if cache is not None and text is None:
-            info = _collect_cached(path, root, rel, cache, hashes)
+            info = _collect_cached(path, root, rel, cache, hashes, trees)
         else:
-            info = collect_file(path, root, text)
+            info = collect_file(path, root, text, trees)
         if info is None or info.name in modules:
             continue
         modules[info.name] = info
