@@ -370,3 +370,17 @@ def test_past_the_tree_budget_files_are_parsed_again_with_the_same_findings(book
     parsed = _parses_by_astroid(monkeypatch)
     assert check_json(capsys, "--no-cache") == expected
     assert "catalog.views" in parsed
+
+
+def test_a_command_runs_with_the_collector_thresholds_and_restores_the_callers(bookshop, capsys, monkeypatch):
+    import gc
+
+    import djvet.cli as cli
+
+    seen = []
+    real = cli.check_paths
+    monkeypatch.setattr(cli, "check_paths", lambda *a, **k: (seen.append(gc.get_threshold()), real(*a, **k))[1])
+    before = gc.get_threshold()
+    check_json(capsys, "--no-cache")
+    assert seen == [(50_000, 20, 100)]
+    assert gc.get_threshold() == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -93,9 +94,25 @@ def _fail(message: str) -> int:
     return 2
 
 
+# The cyclic garbage collector's thresholds for a djvet command (Python's default is 700, 10, 10).
+# A run allocates millions of long-lived objects (the index, `ast` and astroid trees) and little
+# garbage in cycles: with the default, collections that find nothing took a third of a cold netbox
+# run (25.1 s of CPU; 15.2 s with these, same findings, same peak memory).
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser(review_arguments=not argv or argv[0] not in ("check", "rules", "explain", "endpoints", "fix")).parse_args(argv)
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        return _run(args)
+    finally:
+        gc.set_threshold(*before)  # a caller in the same process (tests, a wrapper) keeps its own
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "check":
             return _check(args)
