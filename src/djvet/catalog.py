@@ -152,9 +152,13 @@ def load_catalog(directory: Path | None = None) -> dict[str, RuleMeta]:
     names: dict[str, str] = {}
     import yaml  # here, not at the top: a warm `djvet check` never parses the catalog
 
+    # libyaml's safe loader when PyYAML was built with it (its wheels are): 8x faster than the
+    # pure-Python one, which took a sixth of a cold django-oscar run
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
     for path in sorted(directory.glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise CatalogError(f"{path.name}: cannot read YAML: {exc}".splitlines()[0]) from None
         meta = parse_rule(path, data)

@@ -35,7 +35,8 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> Fu
     data_calls: set[str] = set()
     uses_user = False
     for child in own_nodes(node):
-        uses_user = uses_user or _uses_request_user(child)
+        if not uses_user:
+            uses_user = _uses_request_user(child)
         if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
             receiver = dotted_name(child.func.value)
             calls.add(f"{receiver}.{child.func.attr}" if receiver else child.func.attr)

@@ -78,6 +78,8 @@ def _collect(index: ProjectIndex, words: frozenset[str] | None = None) -> Mappin
 def _names_any(text: str, words: frozenset[str]) -> bool:
     """Whether the text could hold a lookup of one of the fields (or its `_id`): as a keyword
     (`isbn=`, `isbn__iexact =`) or as a string (`"isbn"`, `'-isbn'`), the two forms _lookups reads."""
+    if not any(word in text for word in words):  # what the pattern needs first; a plain search is ~50x faster
+        return False
     alternatives = "|".join(sorted(map(re.escape, words)))
     pattern = rf"\b(?:{alternatives})(?:_id)?(?:__\w+)?\s*=(?!=)|[\"'](?:-)?(?:{alternatives})(?:_id)?(?:__\w+)?[\"']"
     return re.search(pattern, text) is not None
