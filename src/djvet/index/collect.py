@@ -35,16 +35,21 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> Fu
     data_calls: set[str] = set()
     uses_user = False
     for child in own_nodes(node):
-        if not uses_user:
-            uses_user = _uses_request_user(child)
-        if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
-            receiver = dotted_name(child.func.value)
-            calls.add(f"{receiver}.{child.func.attr}" if receiver else child.func.attr)
-        if isinstance(child, ast.Call) and any(k.arg == "data" for k in child.keywords):
-            called = _called_name(child.func)
-            if called is not None:
-                data_calls.add(called)
-        elif isinstance(child, ast.Return) and child.value is not None and len(returns) < 20:
+        kind = type(child)  # most nodes are names, constants and contexts: one test sends them on
+        if kind is ast.Call:
+            if not uses_user:
+                uses_user = _uses_request_user(child)
+            if isinstance(child.func, ast.Attribute):
+                receiver = dotted_name(child.func.value)
+                calls.add(f"{receiver}.{child.func.attr}" if receiver else child.func.attr)
+            if any(k.arg == "data" for k in child.keywords):
+                called = _called_name(child.func)
+                if called is not None:
+                    data_calls.add(called)
+        elif kind is ast.Attribute:
+            if not uses_user:
+                uses_user = _uses_request_user(child)
+        elif kind is ast.Return and child.value is not None and len(returns) < 20:
             returns.append(to_expr(child.value))
     return FunctionInfo(
         name=node.name,
