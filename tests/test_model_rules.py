@@ -225,3 +225,30 @@ def test_extend_select_rejects_an_unknown_code() -> None:
     assert str(error.value) == (
         "pyproject.toml: [tool.djvet] extend-select: 'DJV999' matches no rule; expected a code like DJV301 or a prefix like DJV3"
     )
+
+
+def test_model_field_rules_build_a_tree_only_for_files_that_define_models(tmp_path, monkeypatch):
+    """DJV601/603-606 read model class bodies: "null" or "default" in a file without a model (a
+    form, a helper) must not cost an astroid tree, and the model file still gets its findings."""
+    import djvet.runner as runner
+
+    (tmp_path / "pyproject.toml").write_text('[tool.djvet]\nselect = ["DJV601", "DJV606"]\n', encoding="utf-8")
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "__init__.py").write_text("", encoding="utf-8")
+    (shop / "models.py").write_text(
+        "from django.db import models\n\n\nclass Book(models.Model):\n"
+        "    title = models.CharField(max_length=20, null=True)\n"
+        "    tags = models.JSONField(default=[])\n",
+        encoding="utf-8",
+    )
+    (shop / "helpers.py").write_text(
+        "class Options:\n    tags = dict(default=[], null=True)\n\n\ndef pick(default=None, null=True):\n    return default\n",
+        encoding="utf-8",
+    )
+    built: list[str] = []
+    real = runner.build_tree
+    monkeypatch.setattr(runner, "build_tree", lambda text, module, *a, **k: (built.append(module), real(text, module, *a, **k))[1])
+    report = check_paths([tmp_path], cache=False)
+    assert [(f.code, f.path.rsplit("/", 1)[-1], f.line) for f in report.findings] == [("DJV601", "models.py", 5), ("DJV606", "models.py", 6)]
+    assert built == ["shop.models"]
