@@ -336,3 +336,101 @@ def test_a_changed_django_pin_is_seen_with_the_cache_on(bookshop, capsys):
     on_42 = check_json(capsys)
     assert on_42 == check_json(capsys, "--no-cache")
     assert on_42 != on_51  # index_together is a warning before Django 5.1, an error from 5.1
+
+
+STAR_PROJECT = {
+    "shop/__init__.py": "",
+    "shop/base.py": "from .more import *\nTEMPLATE = 'a.html'\n",
+    "shop/more.py": "EXTRA = 2\n",
+    "shop/views.py": "from .base import *\n",
+}
+
+
+def star_run(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str], set[tuple[str, object]]]:
+    """One run's tree of shop/views.py as a recorded check builds it: (the names bound, the
+    star-imported modules built with astroid, the reads recorded)."""
+    from djvet.astro.build import ProjectBuilder, build_module
+    from djvet.index.deps import Recording, track
+    from djvet.runner import open_project
+
+    built: list[str] = []
+    original = ProjectBuilder._build_names
+
+    def spy(self, index, module):  # type: ignore[no-untyped-def]
+        built.append(module)
+        return original(self, index, module)
+
+    monkeypatch.setattr(ProjectBuilder, "_build_names", spy)
+    project = open_project(root, {}, cache=True)
+    with Recording() as reads:
+        tree = build_module(STAR_PROJECT["shop/views.py"], "shop.views", str(root / "shop/views.py"), track(project.index))
+    project.save_memos()
+    return sorted(tree.locals), built, reads
+
+
+def test_star_import_names_come_from_the_cache_until_a_star_imported_module_changes(tmp_path, monkeypatch):
+    for rel, text in STAR_PROJECT.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.delenv("DJVET_NO_CACHE", raising=False)
+    names, built, reads = star_run(tmp_path, monkeypatch)
+    assert (names, built) == (["EXTRA", "TEMPLATE"], ["shop.base", "shop.more"])
+    assert {("text", "shop.base"), ("text", "shop.more")} <= reads
+    # a later run (a new index) builds nothing and still records what the names depend on
+    assert star_run(tmp_path, monkeypatch) == (names, [], reads)
+    # the module star-imported by the star-imported module changes: both are built again
+    (tmp_path / "shop/more.py").write_text("EXTRA = 2\nMORE = 3\n", encoding="utf-8")
+    assert star_run(tmp_path, monkeypatch)[:2] == (["EXTRA", "MORE", "TEMPLATE"], ["shop.base", "shop.more"])
+    assert star_run(tmp_path, monkeypatch)[:2] == (["EXTRA", "MORE", "TEMPLATE"], [])
+    # the module itself changes: only it is built again (the names of shop.more are still valid)
+    (tmp_path / "shop/base.py").write_text("from .more import *\nOTHER = 1\n", encoding="utf-8")
+    assert star_run(tmp_path, monkeypatch)[:2] == (["EXTRA", "MORE", "OTHER"], ["shop.base"])
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign class", "wrong shape", "stale digests"])
+def test_a_damaged_or_stale_star_names_entry_is_not_used(tmp_path, monkeypatch, damage):
+    from djvet.astro import stars
+
+    for rel, text in STAR_PROJECT.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.delenv("DJVET_NO_CACHE", raising=False)
+    expected = star_run(tmp_path, monkeypatch)
+    cache = Cache.open(tmp_path)
+    assert cache is not None
+    hit, value = cache.get(stars.KIND, stars.KIND, stars._key())
+    assert hit and [item[0] for item in value] == ["shop.base", "shop.more"]  # type: ignore[union-attr]
+    path = cache._path(stars.KIND, stars.KIND)
+    header = MAGIC + code_stamp().encode() + b"\n" + stars._key().encode() + b"\n"
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:-30])
+    elif damage == "garbage":
+        path.write_bytes(header + b"\x80\x05garbage")
+    elif damage == "foreign class":
+        path.write_bytes(header + pickle.dumps((("shop.base", ("FAKE",), Path("x")),)))
+    elif damage == "wrong shape":
+        cache.put(stars.KIND, stars.KIND, stars._key(), (("shop.base", "FAKE"), "x"))
+    else:  # names said to come from another text of shop.base: never used
+        stale = tuple((m, ("FAKE",), tuple((ns, key, "0" * 32) for ns, key, _ in stamped)) for m, _, stamped in value)  # type: ignore[union-attr]
+        cache.put(stars.KIND, stars.KIND, stars._key(), stale)
+    assert star_run(tmp_path, monkeypatch) == (expected[0], ["shop.base", "shop.more"], expected[2])
+    assert star_run(tmp_path, monkeypatch) == (expected[0], [], expected[2])  # and rewritten
+
+
+def test_the_index_is_out_of_the_collectors_view_only_while_files_are_checked(bookshop, capsys, monkeypatch):
+    import gc
+
+    states: list[tuple[bool, bool]] = []
+    original = Project._check_file
+
+    def spy(self, path, index=None):  # type: ignore[no-untyped-def]
+        states.append((gc.isenabled(), gc.get_freeze_count() > 0))
+        return original(self, path, index)
+
+    monkeypatch.setattr(Project, "_check_file", spy)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    check_json(capsys, "--no-cache")
+    assert states and set(states) == {(True, True)}  # collecting, with the index frozen
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # and given back afterwards

@@ -172,6 +172,17 @@ class Project:
         self.dispatcher = Dispatcher(self.rules)
         self.base_key = self._base_key() if self.cache is not None else ""
         self._digests: Digests | None = None
+        if self.cache is not None:
+            from djvet.astro.stars import star_names
+
+            star_names(self.index).attach(self.cache, self.digests)
+
+    def save_memos(self) -> None:
+        """Write what this run computed that a later run can reuse when still valid (with the cache)."""
+        if self.cache is not None:
+            from djvet.astro.stars import star_names
+
+            star_names(self.index).save()
 
     def _base_key(self) -> str:
         """What every file's findings depend on besides its own text and its recorded index reads."""
@@ -469,6 +480,7 @@ def check_root(
         for found, failed in check_files(project, targets, resolve_jobs(jobs if jobs is not None else project.config.jobs)):
             findings.extend(found)
             errors.extend(failed)
+    project.save_memos()
     if record is not None:
         record.save(project.template_dirs(), project._template_digest(), findings, errors)
         store.prune(keep=len(hashes or ()) * 2 + 64)  # type: ignore[union-attr]
