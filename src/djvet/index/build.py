@@ -13,7 +13,7 @@ from djvet.index.expr import UNKNOWN, Const, Seq
 from djvet.index.facts import ModuleInfo, ProjectIndex, RouteFact, SettingsFact
 from djvet.index.forms import FormLinker
 from djvet.index.models import ModelLinker
-from djvet.index.resolve import Resolver
+from djvet.index.resolve import Resolver, resolver_for
 from djvet.index.settings import SettingsReader, find_settings_module_names
 from djvet.index.source import SourceError, parse_source, read_source
 from djvet.index.urls import collect_routes
@@ -162,7 +162,7 @@ def build_index(
         paths[rel] = info.name
     source_roots = _source_roots(root, modules, paths)
     entry_modules = [_rooted(name, modules, source_roots) for name in entry_modules]
-    resolver = Resolver(modules, source_roots)
+    resolver = resolver_for(modules, source_roots)
     reader = SettingsReader(resolver)
     settings_names = {name for name, info in modules.items() if "settings" in info.kinds} | {
         name for name in entry_modules if name in modules
