@@ -103,7 +103,14 @@ def _agreed_setting(settings: Mapping[str, SettingsFact], name: str) -> object:
 
 
 def _collect_cached(path: Path, root: Path, rel: str, cache: Cache, hashes: dict[str, str]) -> ModuleInfo | None:
-    """collect_file, skipping the parse when the file's content hash matches a cached entry."""
+    """collect_file, skipping the parse when the file's content hash matches a cached entry (and
+    the read, when `hashes` already holds the hash the run's scan took of the file)."""
+    scanned = hashes.get(rel)
+    if scanned is not None and scanned != "unreadable":
+        name, is_package = module_name(path, root)
+        hit, value = cache.get("module", rel, digest("module", scanned, rel, name, is_package))
+        if hit and isinstance(value, tuple) and len(value) == 1 and (value[0] is None or isinstance(value[0], ModuleInfo)):
+            return value[0]
     try:
         data = path.read_bytes()
     except OSError:

@@ -872,10 +872,12 @@ _BOOKS: dict[int, tuple[ProjectIndex, PolicyBook]] = {}
 
 
 def policy_book(index: ProjectIndex) -> PolicyBook:
-    """The policy book of an index, built once (the last index's book is kept)."""
+    """The policy book of an index, built once (the last two indexes' books are kept: a recorded
+    check asks with its tracked index and, inside shared results, with the real one)."""
     entry = _BOOKS.get(id(index))
     if entry is None or entry[0] is not index:
-        _BOOKS.clear()
+        while len(_BOOKS) >= 2:
+            del _BOOKS[next(iter(_BOOKS))]
         entry = (index, PolicyBook(index))
         _BOOKS[id(index)] = entry
     return entry[1]
