@@ -16,7 +16,7 @@ import pytest
 from djvet.cache import DIRNAME, MAGIC, Cache, code_stamp
 from djvet.cli import main
 from djvet.runner import Project, check_paths
-from test_cache import check_json
+from test_cache import check_json, entries
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "projects"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -434,3 +434,60 @@ def test_the_index_is_out_of_the_collectors_view_only_while_files_are_checked(bo
     check_json(capsys, "--no-cache")
     assert states and set(states) == {(True, True)}  # collecting, with the index frozen
     assert gc.isenabled() and gc.get_freeze_count() == 0  # and given back afterwards
+
+
+def link_count(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    import djvet.index.linked as linked
+
+    calls: list[int] = []
+    original = linked.build_index
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(linked, "build_index", spy)
+    return calls
+
+
+def check_file_json(capsys: pytest.CaptureFixture[str], rel: str, *extra: str) -> str:
+    code = main(["check", rel, "--format", "json", "--no-timing", "--fail-on", "never", *extra])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+# (edit, whether the facts the index was linked from stay the same)
+FACT_EDITS = [
+    ("a comment appended", lambda r: append(r, "catalog/views.py", "# reviewed\n"), True),
+    ("a space added inside a line", lambda r: edit(r, "orders/models.py", "class Order(", "class Order( "), True),
+    ("True written as 1", lambda r: edit(r, "bookshop/settings/production.py", "SECURE_SSL_REDIRECT = True", "SECURE_SSL_REDIRECT = 1"), False),
+    ("a function added", lambda r: append(r, "catalog/views.py", VIEW_WITH_LOOP), False),
+    ("an entry file commented", lambda r: append(r, "manage.py", "# entry\n"), False),
+]
+
+
+@pytest.mark.parametrize("name, change, same", FACT_EDITS, ids=[e[0] for e in FACT_EDITS])
+def test_the_last_whole_project_index_is_reused_while_every_file_has_the_same_facts(bookshop, capsys, monkeypatch, name, change, same):
+    check_json(capsys)  # the whole project: keeps its linked index
+    assert [p.name.split("-")[0] for p in entries(bookshop)].count("index") == 1
+    calls = link_count(monkeypatch)
+    change(bookshop)
+    for rel in ("catalog/views.py", "orders/views.py"):
+        cached = check_file_json(capsys, rel)
+        assert cached == check_file_json(capsys, rel, "--no-cache"), rel
+    assert len(calls) == (0 if same else 2)  # pre-commit runs write no index: each links again
+    calls.clear()
+    assert check_json(capsys) == check_json(capsys, "--no-cache")
+    assert len(calls) == (0 if same else 1)
+
+
+def test_a_damaged_index_entry_is_linked_again(bookshop, capsys, monkeypatch):
+    expected = check_json(capsys, "--no-cache")
+    check_json(capsys)
+    path = next(p for p in entries(bookshop) if p.name.startswith("index-"))
+    path.write_bytes(path.read_bytes()[:-100])
+    calls = link_count(monkeypatch)
+    append(bookshop, "catalog/views.py", "# reviewed\n")
+    assert check_json(capsys) == expected
+    assert calls == [1]

@@ -156,6 +156,7 @@ class Project:
         overrides: Mapping[str, str] | None = None,
         cache: Cache | None = None,
         hashes: Mapping[str, str] | None = None,
+        keep_index: bool = False,
     ) -> None:
         from djvet.catalog import default_catalog
         from djvet.engine import Dispatcher
@@ -167,7 +168,14 @@ class Project:
         # Unsaved text (the editor) is never cached: cache only the project's own files.
         self.cache = cache if not overrides else None
         self.hashes: dict[str, str] = dict(hashes or {})
-        self.index: ProjectIndex = build_index(root, config.settings_module, overrides, self.cache, self.hashes)
+        if self.cache is not None and hashes:
+            # `hashes` is the run's scan of every Python file: the last whole-project run's
+            # linked index is reused while every file has the facts it was linked from
+            from djvet.index.linked import linked_index
+
+            self.index: ProjectIndex = linked_index(root, config.settings_module, self.cache, self.hashes, keep_index)
+        else:
+            self.index = build_index(root, config.settings_module, overrides, self.cache, self.hashes)
         self.rules = make_rules(config, self.catalog)
         self.dispatcher = Dispatcher(self.rules)
         self.base_key = self._base_key() if self.cache is not None else ""
@@ -347,6 +355,7 @@ def open_project(
     overrides: Mapping[str, str] | None = None,
     cache: bool = False,
     hashes: Mapping[str, str] | None = None,
+    keep_index: bool = False,
 ) -> Project:
     from djvet.catalog import cached_catalog
 
@@ -361,7 +370,7 @@ def open_project(
     config = config.merged(**options)
     validate_selectors(tuple(options.get("select") or ()), catalog, "--select")  # type: ignore[arg-type]
     validate_selectors(tuple(options.get("ignore") or ()), catalog, "--ignore")  # type: ignore[arg-type]
-    return Project(root, config, overrides, store, hashes)
+    return Project(root, config, overrides, store, hashes, keep_index)
 
 
 def collect_targets(paths: Iterable[Path], scans: dict[Path, dict[str, str]] | None = None) -> dict[Path, list[Path]]:
@@ -470,7 +479,8 @@ def check_root(
         if warm is not None:
             return RootResult(record.targets, warm[0], warm[1], config.fail_on)
     with _index_outside_gc() as built:
-        project = open_project(root, options, cache=cache, hashes=hashes)
+        # a run over the whole project (not pre-commit's few files) keeps its linked index for later runs
+        project = open_project(root, options, cache=cache, hashes=hashes, keep_index=scan is not None)
         built()
         targets = [p for p in files if not project.is_excluded(p)]
         findings: list[Finding] = []

@@ -230,7 +230,7 @@ def policy_resolver(index: ProjectIndex) -> Resolver:
     from djvet.index.deps import RecordingResolver, TrackedIndex, untracked
 
     real = untracked(index)
-    resolver = resolver_for(real.modules, real.source_roots)
+    resolver = resolver_for(real.modules, real.source_roots, real.mros)
     return RecordingResolver(resolver, policy_resolver) if type(index) is TrackedIndex else resolver  # type: ignore[return-value]
 
 

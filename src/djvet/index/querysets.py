@@ -347,6 +347,6 @@ def index_resolver(index: ProjectIndex):  # type: ignore[no-untyped-def]
     from djvet.index.resolve import resolver_for
 
     real = untracked(index)
-    resolver = resolver_for(real.modules, real.source_roots)  # the one the index was linked with
+    resolver = resolver_for(real.modules, real.source_roots, real.mros)  # the one the index was linked with
     # a recorded check sees each query as a read (see index.deps)
     return RecordingResolver(resolver, index_resolver) if type(index) is TrackedIndex else resolver

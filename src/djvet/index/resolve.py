@@ -213,13 +213,19 @@ class Resolver:
 _BY_MODULES: dict[int, Resolver] = {}
 
 
-def resolver_for(modules: Mapping[str, ModuleInfo], source_roots: tuple[str, ...] = ()) -> Resolver:
+def resolver_for(
+    modules: Mapping[str, ModuleInfo], source_roots: tuple[str, ...] = (), mros: Mapping[str, tuple[str, ...]] | None = None
+) -> Resolver:
     """The Resolver over this very modules mapping (and source roots), made once. Its answers are a
     function of the modules alone (it only memoizes), so the index's linking, the rules' lookups
-    (querysets.index_resolver) and the policy book share one set of memos instead of three."""
+    (querysets.index_resolver) and the policy book share one set of memos instead of three.
+    `mros`: the index's, when the index was not linked in this process (index.linked): linking
+    computed the MRO of every class, so they are exactly what its Resolver held."""
     found = _BY_MODULES.get(id(modules))
     if found is None or found.modules is not modules or found.source_roots != source_roots:
         if len(_BY_MODULES) > 8:
             _BY_MODULES.clear()
         found = _BY_MODULES[id(modules)] = Resolver(modules, source_roots)
+        if mros is not None:
+            found._mro.update(mros)
     return found
