@@ -36,7 +36,9 @@ def _files(hashes: Mapping[str, str]) -> Files:
 def _same_facts(old: ModuleInfo | None, new: ModuleInfo | None) -> bool:
     if old is None or new is None:
         return old is new
-    try:
+    if old != new:  # the usual answer after an edit, and quick
+        return False
+    try:  # == holds: make sure it is not only because 1 == True
         return value_digest(old) == value_digest(new)
     except Unhashable:
         return False
