@@ -437,7 +437,7 @@ def test_the_index_is_out_of_the_collectors_view_only_while_files_are_checked(bo
 
 
 def link_count(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    import djvet.index.linked as linked
+    from djvet.index import linked
 
     calls: list[int] = []
     original = linked.build_index

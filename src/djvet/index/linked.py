@@ -80,15 +80,18 @@ def linked_index(root: Path, settings_module: str | None, cache: Cache, hashes: 
     files = _files(hashes)
     slot = digest(KIND, str(root), settings_module)
     hit, value = cache.get(KIND, slot, KIND)
-    if hit and _valid(value) and value[1].root == str(root):  # type: ignore[index]
-        old_files, old = value  # type: ignore[misc]
-        if [rel for rel, _ in old_files] == [rel for rel, _ in files] and _unchanged(root, old, dict(old_files), files, cache, hashes):
-            return old
-        cache = _preloaded(old, dict(old_files), cache)  # type: ignore[assignment]
-    index = build_index(root, settings_module, None, cache, hashes)
+    preloaded: _Preloaded | None = None
+    if hit and _valid(value):
+        assert isinstance(value, tuple)
+        old_files: Files = value[0]
+        old: ProjectIndex = value[1]
+        if old.root == str(root):
+            if [rel for rel, _ in old_files] == [rel for rel, _ in files] and _unchanged(root, old, dict(old_files), files, cache, hashes):
+                return old
+            preloaded = _preloaded(old, dict(old_files), cache)
+    index = build_index(root, settings_module, None, preloaded or cache, hashes)  # type: ignore[arg-type]
     if keep:
-        store = cache.cache if isinstance(cache, _Preloaded) else cache
-        store.put(KIND, slot, KIND, (files, index))
+        cache.put(KIND, slot, KIND, (files, index))
     return index
 
 
