@@ -491,3 +491,39 @@ def test_a_damaged_index_entry_is_linked_again(bookshop, capsys, monkeypatch):
     append(bookshop, "catalog/views.py", "# reviewed\n")
     assert check_json(capsys) == expected
     assert calls == [1]
+
+
+def test_a_run_over_one_file_writes_the_index_only_when_the_cache_has_none(bookshop, capsys, monkeypatch):
+    check_file_json(capsys, "catalog/views.py")  # a fresh cache: nothing to link against
+    assert [p.name.split("-")[0] for p in entries(bookshop)].count("index") == 1
+    calls = link_count(monkeypatch)
+    append(bookshop, "orders/views.py", "# reviewed\n")
+    assert check_file_json(capsys, "orders/views.py") == check_file_json(capsys, "orders/views.py", "--no-cache")
+    assert calls == []
+    index_entry = next(p for p in entries(bookshop) if p.name.startswith("index-"))
+    written = index_entry.stat().st_mtime_ns
+    append(bookshop, "orders/views.py", VIEW_WITH_LOOP)  # new facts: linked again, the entry kept as it was
+    assert check_file_json(capsys, "orders/views.py") == check_file_json(capsys, "orders/views.py", "--no-cache")
+    assert calls == [1] and index_entry.stat().st_mtime_ns == written
+
+
+def test_value_digests_are_those_of_the_recorded_reads_before_the_inline_scalars():
+    """Digests stored in cache entries are compared across runs: the encoding is fixed (these
+    were computed by the encoder before scalars were encoded inline)."""
+    from pathlib import PurePosixPath
+
+    from djvet.index.deps import value_digest
+    from djvet.index.expr import UNKNOWN, Call, Const, Name
+    from djvet.index.facts import Condition, FunctionInfo
+
+    function = FunctionInfo(
+        "f", "m.f", 1, 2, (Name("login_required"),), ("self",), False, frozenset({"x.y", "z"}), (Call(Name("a.b"), (Const("s"),), ()),)
+    )
+    value = (
+        "a\u00e9'\"", 1, True, 1.5, None, b"x\x00", [1, "1"], frozenset({"b", "a", 3}), {"k": (Const(1), Const(True))},
+        function, Condition("self.action", ("list",), negated=True), UNKNOWN, PurePosixPath("a/b"), (("nested", (1, (2, ("deep",)))),),
+    )
+    assert value_digest(value) == "706935722707ff1a58f34a54601e252b"
+    assert [value_digest(v) for v in (("x",), 1, True)] == [
+        "742e1ba0346ce6971886ba38f158444f", "d3c10eb2c3af51b75aabc68bcafaa068", "d510a0f0427ef13e3010ba25201dfddd"
+    ]

@@ -10,8 +10,9 @@ encoding, `index.deps.value_digest`: `1` and `True` differ) and is not an entry 
 a reformatted line, a run over other files than the last one. Otherwise the index is linked
 again, taking the unchanged files' facts from the entry instead of one cache read each.
 
-The entry is written by runs over the whole project only: pickling the index takes longer than
-linking it, which a pre-commit run over one edited file would pay every time.
+The entry is written by runs over the whole project, and by any run that found none (a new
+djvet, a damaged entry): pickling the index takes longer than linking it, which a pre-commit run
+over one edited file would otherwise pay every time.
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ def _valid(value: object) -> bool:
 
 def linked_index(root: Path, settings_module: str | None, cache: Cache, hashes: dict[str, str], keep: bool) -> ProjectIndex:
     """`build_index(root, settings_module, None, cache, hashes)` for `hashes` holding the scan of
-    every Python file below the root (runner.scan_project); with `keep`, a newly linked index is
-    written for later runs."""
+    every Python file below the root (runner.scan_project). A newly linked index is written for
+    later runs with `keep` (a whole-project run) or when the cache held no usable one."""
     root = root.resolve()
     files = _files(hashes)
     slot = digest(KIND, str(root), settings_module)
@@ -90,7 +91,7 @@ def linked_index(root: Path, settings_module: str | None, cache: Cache, hashes: 
                 return old
             preloaded = _preloaded(old, dict(old_files), cache)
     index = build_index(root, settings_module, None, preloaded or cache, hashes)  # type: ignore[arg-type]
-    if keep:
+    if keep or preloaded is None:  # a whole-project run, or no usable entry at all (a new djvet)
         cache.put(KIND, slot, KIND, (files, index))
     return index
 
