@@ -336,3 +336,33 @@ def test_a_package_holding_manage_py_is_a_source_root(make_project) -> None:
     assert index.source_roots == ("site",)
     assert index.settings is not None and index.settings.module == "site.core.settings"
     assert index.models["site.tasks.models.Task"].fields["owner"].target == "site.users.models.User"
+
+
+def test_the_rules_resolve_with_the_resolver_the_index_was_linked_with(make_project, monkeypatch):
+    """Name lookups are a function of the modules alone: the linking step, index_resolver and the
+    policy book share one Resolver, and each (module, name) is resolved once."""
+    from djvet.index.policy import policy_resolver
+    from djvet.index.querysets import index_resolver
+    from djvet.index.resolve import Resolver, resolver_for
+
+    index = build_index(
+        make_project(
+            {
+                "shop/__init__.py": "",
+                "shop/models.py": "from django.db import models\n\nclass Book(models.Model):\n    pass\n",
+                "shop/views.py": "from shop import models as m\n",
+            }
+        )
+    )
+    resolver = index_resolver(index)
+    assert resolver is policy_resolver(index) is resolver_for(index.modules, index.source_roots)
+    assert resolver.classes is index.classes
+    assert resolver._mro["shop.models.Book"] == index.mros["shop.models.Book"]  # computed while linking
+    assert resolver.resolve("shop.views", "m.Book") == resolver.canonical("shop.views.m.Book") == "shop.models.Book"
+    with monkeypatch.context() as patched:
+        patched.setattr(Resolver, "_resolve", lambda *a: pytest.fail("resolved twice"))
+        patched.setattr(Resolver, "_follow", lambda *a: pytest.fail("followed twice"))
+        assert resolver.resolve("shop.views", "m.Book") == resolver.canonical("shop.views.m.Book") == "shop.models.Book"
+    # another mapping of modules (another index) gets its own
+    other = build_index(Path(index.root))
+    assert index_resolver(other) is not resolver and index_resolver(other).modules is other.modules

@@ -16,7 +16,7 @@ import pytest
 from djvet.cache import DIRNAME, MAGIC, Cache, code_stamp
 from djvet.cli import main
 from djvet.runner import Project, check_paths
-from test_cache import check_json
+from test_cache import check_json, entries
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "projects"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -384,3 +384,192 @@ def test_a_command_runs_with_the_collector_thresholds_and_restores_the_callers(b
     check_json(capsys, "--no-cache")
     assert seen == [(50_000, 20, 100)]
     assert gc.get_threshold() == before
+STAR_PROJECT = {
+    "shop/__init__.py": "",
+    "shop/base.py": "from .more import *\nTEMPLATE = 'a.html'\n",
+    "shop/more.py": "EXTRA = 2\n",
+    "shop/views.py": "from .base import *\n",
+}
+
+
+def star_run(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str], set[tuple[str, object]]]:
+    """One run's tree of shop/views.py as a recorded check builds it: (the names bound, the
+    star-imported modules built with astroid, the reads recorded)."""
+    from djvet.astro.build import ProjectBuilder, build_module
+    from djvet.index.deps import Recording, track
+    from djvet.runner import open_project
+
+    built: list[str] = []
+    original = ProjectBuilder._build_names
+
+    def spy(self, index, module):  # type: ignore[no-untyped-def]
+        built.append(module)
+        return original(self, index, module)
+
+    monkeypatch.setattr(ProjectBuilder, "_build_names", spy)
+    project = open_project(root, {}, cache=True)
+    with Recording() as reads:
+        tree = build_module(STAR_PROJECT["shop/views.py"], "shop.views", str(root / "shop/views.py"), track(project.index))
+    project.save_memos()
+    return sorted(tree.locals), built, reads
+
+
+def test_star_import_names_come_from_the_cache_until_a_star_imported_module_changes(tmp_path, monkeypatch):
+    for rel, text in STAR_PROJECT.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.delenv("DJVET_NO_CACHE", raising=False)
+    names, built, reads = star_run(tmp_path, monkeypatch)
+    assert (names, built) == (["EXTRA", "TEMPLATE"], ["shop.base", "shop.more"])
+    assert {("text", "shop.base"), ("text", "shop.more")} <= reads
+    # a later run (a new index) builds nothing and still records what the names depend on
+    assert star_run(tmp_path, monkeypatch) == (names, [], reads)
+    # the module star-imported by the star-imported module changes: both are built again
+    (tmp_path / "shop/more.py").write_text("EXTRA = 2\nMORE = 3\n", encoding="utf-8")
+    assert star_run(tmp_path, monkeypatch)[:2] == (["EXTRA", "MORE", "TEMPLATE"], ["shop.base", "shop.more"])
+    assert star_run(tmp_path, monkeypatch)[:2] == (["EXTRA", "MORE", "TEMPLATE"], [])
+    # the module itself changes: only it is built again (the names of shop.more are still valid)
+    (tmp_path / "shop/base.py").write_text("from .more import *\nOTHER = 1\n", encoding="utf-8")
+    assert star_run(tmp_path, monkeypatch)[:2] == (["EXTRA", "MORE", "OTHER"], ["shop.base"])
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign class", "wrong shape", "stale digests"])
+def test_a_damaged_or_stale_star_names_entry_is_not_used(tmp_path, monkeypatch, damage):
+    from djvet.astro import stars
+
+    for rel, text in STAR_PROJECT.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.delenv("DJVET_NO_CACHE", raising=False)
+    expected = star_run(tmp_path, monkeypatch)
+    cache = Cache.open(tmp_path)
+    assert cache is not None
+    hit, value = cache.get(stars.KIND, stars.KIND, stars._key())
+    assert hit and [item[0] for item in value] == ["shop.base", "shop.more"]  # type: ignore[union-attr]
+    path = cache._path(stars.KIND, stars.KIND)
+    header = MAGIC + code_stamp().encode() + b"\n" + stars._key().encode() + b"\n"
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:-30])
+    elif damage == "garbage":
+        path.write_bytes(header + b"\x80\x05garbage")
+    elif damage == "foreign class":
+        path.write_bytes(header + pickle.dumps((("shop.base", ("FAKE",), Path("x")),)))
+    elif damage == "wrong shape":
+        cache.put(stars.KIND, stars.KIND, stars._key(), (("shop.base", "FAKE"), "x"))
+    else:  # names said to come from another text of shop.base: never used
+        stale = tuple((m, ("FAKE",), tuple((ns, key, "0" * 32) for ns, key, _ in stamped)) for m, _, stamped in value)  # type: ignore[union-attr]
+        cache.put(stars.KIND, stars.KIND, stars._key(), stale)
+    assert star_run(tmp_path, monkeypatch) == (expected[0], ["shop.base", "shop.more"], expected[2])
+    assert star_run(tmp_path, monkeypatch) == (expected[0], [], expected[2])  # and rewritten
+
+
+def test_the_index_is_out_of_the_collectors_view_only_while_files_are_checked(bookshop, capsys, monkeypatch):
+    import gc
+
+    states: list[tuple[bool, bool]] = []
+    original = Project._check_file
+
+    def spy(self, path, index=None):  # type: ignore[no-untyped-def]
+        states.append((gc.isenabled(), gc.get_freeze_count() > 0))
+        return original(self, path, index)
+
+    monkeypatch.setattr(Project, "_check_file", spy)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    check_json(capsys, "--no-cache")
+    assert states and set(states) == {(True, True)}  # collecting, with the index frozen
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # and given back afterwards
+
+
+def link_count(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from djvet.index import linked
+
+    calls: list[int] = []
+    original = linked.build_index
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(linked, "build_index", spy)
+    return calls
+
+
+def check_file_json(capsys: pytest.CaptureFixture[str], rel: str, *extra: str) -> str:
+    code = main(["check", rel, "--format", "json", "--no-timing", "--fail-on", "never", *extra])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+# (edit, whether the facts the index was linked from stay the same)
+FACT_EDITS = [
+    ("a comment appended", lambda r: append(r, "catalog/views.py", "# reviewed\n"), True),
+    ("a space added inside a line", lambda r: edit(r, "orders/models.py", "class Order(", "class Order( "), True),
+    ("True written as 1", lambda r: edit(r, "bookshop/settings/production.py", "SECURE_SSL_REDIRECT = True", "SECURE_SSL_REDIRECT = 1"), False),
+    ("a function added", lambda r: append(r, "catalog/views.py", VIEW_WITH_LOOP), False),
+    ("an entry file commented", lambda r: append(r, "manage.py", "# entry\n"), False),
+]
+
+
+@pytest.mark.parametrize("name, change, same", FACT_EDITS, ids=[e[0] for e in FACT_EDITS])
+def test_the_last_whole_project_index_is_reused_while_every_file_has_the_same_facts(bookshop, capsys, monkeypatch, name, change, same):
+    check_json(capsys)  # the whole project: keeps its linked index
+    assert [p.name.split("-")[0] for p in entries(bookshop)].count("index") == 1
+    calls = link_count(monkeypatch)
+    change(bookshop)
+    for rel in ("catalog/views.py", "orders/views.py"):
+        cached = check_file_json(capsys, rel)
+        assert cached == check_file_json(capsys, rel, "--no-cache"), rel
+    assert len(calls) == (0 if same else 2)  # pre-commit runs write no index: each links again
+    calls.clear()
+    assert check_json(capsys) == check_json(capsys, "--no-cache")
+    assert len(calls) == (0 if same else 1)
+
+
+def test_a_damaged_index_entry_is_linked_again(bookshop, capsys, monkeypatch):
+    expected = check_json(capsys, "--no-cache")
+    check_json(capsys)
+    path = next(p for p in entries(bookshop) if p.name.startswith("index-"))
+    path.write_bytes(path.read_bytes()[:-100])
+    calls = link_count(monkeypatch)
+    append(bookshop, "catalog/views.py", "# reviewed\n")
+    assert check_json(capsys) == expected
+    assert calls == [1]
+
+
+def test_a_run_over_one_file_writes_the_index_only_when_the_cache_has_none(bookshop, capsys, monkeypatch):
+    check_file_json(capsys, "catalog/views.py")  # a fresh cache: nothing to link against
+    assert [p.name.split("-")[0] for p in entries(bookshop)].count("index") == 1
+    calls = link_count(monkeypatch)
+    append(bookshop, "orders/views.py", "# reviewed\n")
+    assert check_file_json(capsys, "orders/views.py") == check_file_json(capsys, "orders/views.py", "--no-cache")
+    assert calls == []
+    index_entry = next(p for p in entries(bookshop) if p.name.startswith("index-"))
+    written = index_entry.stat().st_mtime_ns
+    append(bookshop, "orders/views.py", VIEW_WITH_LOOP)  # new facts: linked again, the entry kept as it was
+    assert check_file_json(capsys, "orders/views.py") == check_file_json(capsys, "orders/views.py", "--no-cache")
+    assert calls == [1] and index_entry.stat().st_mtime_ns == written
+
+
+def test_value_digests_are_those_of_the_recorded_reads_before_the_inline_scalars():
+    """Digests stored in cache entries are compared across runs: the encoding is fixed (these
+    were computed by the encoder before scalars were encoded inline)."""
+    from pathlib import PurePosixPath
+
+    from djvet.index.deps import value_digest
+    from djvet.index.expr import UNKNOWN, Call, Const, Name
+    from djvet.index.facts import Condition, FunctionInfo
+
+    function = FunctionInfo(
+        "f", "m.f", 1, 2, (Name("login_required"),), ("self",), False, frozenset({"x.y", "z"}), (Call(Name("a.b"), (Const("s"),), ()),)
+    )
+    value = (
+        "a\u00e9'\"", 1, True, 1.5, None, b"x\x00", [1, "1"], frozenset({"b", "a", 3}), {"k": (Const(1), Const(True))},
+        function, Condition("self.action", ("list",), negated=True), UNKNOWN, PurePosixPath("a/b"), (("nested", (1, (2, ("deep",)))),),
+    )
+    assert value_digest(value) == "706935722707ff1a58f34a54601e252b"
+    assert [value_digest(v) for v in (("x",), 1, True)] == [
+        "742e1ba0346ce6971886ba38f158444f", "d3c10eb2c3af51b75aabc68bcafaa068", "d510a0f0427ef13e3010ba25201dfddd"
+    ]

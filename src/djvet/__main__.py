@@ -1,3 +1,3 @@
-from djvet.cli import main
+from djvet.cli import run
 
-raise SystemExit(main())
+run()

@@ -152,13 +152,20 @@ class _SafeUnpickler(pickle.Unpickler):
     code of the file's choosing) and the UNKNOWN marker; anything else is a foreign file."""
 
     def find_class(self, module: str, name: str) -> object:
+        found = _FOUND.get((module, name))
+        if found is not None:
+            return found
         if (module, name) in _ALLOWED_BUILTINS:
             return super().find_class(module, name)
         if module.startswith("djvet.") and "." not in name:
             value = getattr(importlib.import_module(module), name)
             if isinstance(value, type) or (module, name) == ("djvet.index.expr", "UNKNOWN"):
+                _FOUND[(module, name)] = value  # each entry names the same few classes again
                 return value
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a djvet cache file")
+
+
+_FOUND: dict[tuple[str, str], object] = {}
 
 
 def _write_atomic(directory: Path, name: str, payload: bytes) -> None:

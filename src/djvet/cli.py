@@ -89,6 +89,16 @@ def _parser(review_arguments: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> NoReturn:
+    """The console script and `python -m djvet`: `main()`, then exit. Before the interpreter shuts
+    down, everything left is moved out of the cyclic collector's view (`gc.freeze`): its final
+    collection otherwise traversed every object of the run (the index, astroid trees), 0.6 s of a
+    pre-commit run on netbox, to free memory the exiting process gives back anyway."""
+    code = main()
+    gc.freeze()
+    raise SystemExit(code)
+
+
 def _fail(message: str) -> int:
     print(f"djvet: {message}", file=sys.stderr)
     return 2

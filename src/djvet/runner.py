@@ -7,9 +7,11 @@ processes. astroid, the rules and the index are imported only when a file has to
 
 from __future__ import annotations
 
+import gc
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -159,6 +161,7 @@ class Project:
         cache: Cache | None = None,
         hashes: Mapping[str, str] | None = None,
         targets: Iterable[Path] | None = None,
+        keep_index: bool = False,
     ) -> None:
         from djvet.catalog import default_catalog
         from djvet.engine import Dispatcher
@@ -173,11 +176,29 @@ class Project:
         # the `ast` trees the index parses for the files about to be checked (`targets`): each
         # file's astroid tree is built from it instead of parsing the file a second time
         self.trees = Trees(relpath(p, root) for p in targets) if targets is not None else None
-        self.index: ProjectIndex = build_index(root, config.settings_module, overrides, self.cache, self.hashes, self.trees)
+        if self.cache is not None and hashes:
+            # `hashes` is the run's scan of every Python file: the last whole-project run's
+            # linked index is reused while every file has the facts it was linked from
+            from djvet.index.linked import linked_index
+
+            self.index: ProjectIndex = linked_index(root, config.settings_module, self.cache, self.hashes, keep_index, self.trees)
+        else:
+            self.index = build_index(root, config.settings_module, overrides, self.cache, self.hashes, self.trees)
         self.rules = make_rules(config, self.catalog)
         self.dispatcher = Dispatcher(self.rules)
         self.base_key = self._base_key() if self.cache is not None else ""
         self._digests: Digests | None = None
+        if self.cache is not None:
+            from djvet.astro.stars import star_names
+
+            star_names(self.index).attach(self.cache, self.digests)
+
+    def save_memos(self) -> None:
+        """Write what this run computed that a later run can reuse when still valid (with the cache)."""
+        if self.cache is not None:
+            from djvet.astro.stars import star_names
+
+            star_names(self.index).save()
 
     def _base_key(self) -> str:
         """What every file's findings depend on besides its own text and its recorded index reads."""
@@ -344,6 +365,7 @@ def open_project(
     cache: bool = False,
     hashes: Mapping[str, str] | None = None,
     targets: Iterable[Path] | None = None,
+    keep_index: bool = False,
 ) -> Project:
     from djvet.catalog import cached_catalog
 
@@ -358,7 +380,7 @@ def open_project(
     config = config.merged(**options)
     validate_selectors(tuple(options.get("select") or ()), catalog, "--select")  # type: ignore[arg-type]
     validate_selectors(tuple(options.get("ignore") or ()), catalog, "--ignore")  # type: ignore[arg-type]
-    return Project(root, config, overrides, store, hashes, targets)
+    return Project(root, config, overrides, store, hashes, targets, keep_index)
 
 
 def collect_targets(paths: Iterable[Path], scans: dict[Path, dict[str, str]] | None = None) -> dict[Path, list[Path]]:
@@ -419,6 +441,38 @@ class RunRecord:
         self.cache.put("run", self.slot, self.key, (dirs, tuple(findings), tuple(errors)))
 
 
+@contextmanager
+def _index_outside_gc() -> Iterator[Callable[[], None]]:
+    """Build the index with Python's cyclic collector off, then (calling the function yielded)
+    move it out of the collector's view until the block ends. The index is a few hundred
+    thousand long-lived objects without reference cycles (facts, tuples, strings; freed by
+    reference counting as usual): every full collection traversed all of them, which was 40%
+    of a pre-commit run on netbox (the index loaded from the cache). Objects made after it,
+    astroid trees with their parent links, are collected as before. Skipped when the caller
+    froze objects itself (gc.freeze is process-wide)."""
+    if gc.get_freeze_count():
+        yield lambda: None
+        return
+    enabled = gc.isenabled()
+    frozen = False
+
+    def built() -> None:
+        nonlocal frozen
+        gc.freeze()
+        frozen = True
+        if enabled:
+            gc.enable()
+
+    gc.disable()
+    try:
+        yield built
+    finally:
+        if enabled:
+            gc.enable()
+        if frozen:
+            gc.unfreeze()
+
+
 def check_root(
     root: Path, files: list[Path], options: Mapping[str, object], cache: bool, jobs: int | str | None, scan: dict[str, str] | None = None
 ) -> RootResult:
@@ -434,15 +488,19 @@ def check_root(
         warm = record.load()
         if warm is not None:
             return RootResult(record.targets, warm[0], warm[1], config.fail_on)
-    project = open_project(root, options, cache=cache, hashes=hashes, targets=files)
-    targets = [p for p in files if not project.is_excluded(p)]
-    findings: list[Finding] = []
-    errors: list[FileError] = []
-    from djvet.jobs import check_files, resolve_jobs
+    with _index_outside_gc() as built:
+        # a run over the whole project (not pre-commit's few files) keeps its linked index for later runs
+        project = open_project(root, options, cache=cache, hashes=hashes, targets=files, keep_index=scan is not None)
+        built()
+        targets = [p for p in files if not project.is_excluded(p)]
+        findings: list[Finding] = []
+        errors: list[FileError] = []
+        from djvet.jobs import check_files, resolve_jobs
 
-    for found, failed in check_files(project, targets, resolve_jobs(jobs if jobs is not None else project.config.jobs)):
-        findings.extend(found)
-        errors.extend(failed)
+        for found, failed in check_files(project, targets, resolve_jobs(jobs if jobs is not None else project.config.jobs)):
+            findings.extend(found)
+            errors.extend(failed)
+    project.save_memos()
     if record is not None:
         record.save(project.template_dirs(), project._template_digest(), findings, errors)
         store.prune(keep=len(hashes or ()) * 2 + 64)  # type: ignore[union-attr]

@@ -96,20 +96,23 @@ class ProjectBuilder(AstroidBuilder):
         if partial is not None:
             self._partial[0] += 1
             return partial.public_names()
-        from djvet.index.deps import Recording, record, untracked
+        from djvet.astro.stars import star_names
+        from djvet.index.deps import Recording, TrackedIndex, record
 
-        memo = _memo(untracked(index))
-        if module in memo:  # built once per index; the reads are recorded again for this file
-            names, reads = memo[module]
+        book = star_names(index)
+        complete = type(index) is TrackedIndex  # every read recorded, the index's own included
+        known = book.get(module, complete)
+        if known is not None:  # built once per index (or an earlier run); the reads are recorded again for this file
+            names, reads = known
             for read in reads:
                 record(*read)
             return list(names)
         seen = self._partial[0]
         with Recording() as reads:
-            names = self._build_names(index, module)
+            built = self._build_names(index, module)
         if self._partial[0] == seen:  # not cut short by a cycle: the same for every importer
-            memo[module] = (tuple(names), frozenset(reads))
-        return names
+            book.put(module, (tuple(built), frozenset(reads)), complete)
+        return built
 
     def _build_names(self, index: ProjectIndex, module: str) -> list[str]:
         from djvet.index.bodies import module_text
@@ -138,19 +141,6 @@ class ProjectBuilder(AstroidBuilder):
         tree = builder.visit_module(parsed, module, os.path.abspath(path), package)
         tree.file_bytes = text.encode("utf-8")
         return self._post_build(tree, builder, "utf-8")
-
-
-_MEMO: dict[int, tuple[ProjectIndex, dict[str, tuple[tuple[str, ...], frozenset[tuple[str, object]]]]]] = {}
-
-
-def _memo(index: ProjectIndex) -> dict[str, tuple[tuple[str, ...], frozenset[tuple[str, object]]]]:
-    """The public names of star-imported project modules with the reads they took, per index."""
-    entry = _MEMO.get(id(index))
-    if entry is None or entry[0] is not index:
-        _MEMO.clear()
-        entry = (index, {})
-        _MEMO[id(index)] = entry
-    return entry[1]
 
 
 def _project_module(index: ProjectIndex, absolute: str) -> str | None:

@@ -14,7 +14,7 @@ from djvet.index.expr import UNKNOWN, Const, Seq
 from djvet.index.facts import ModuleInfo, ProjectIndex, RouteFact, SettingsFact
 from djvet.index.forms import FormLinker
 from djvet.index.models import ModelLinker
-from djvet.index.resolve import Resolver
+from djvet.index.resolve import Resolver, resolver_for
 from djvet.index.settings import SettingsReader, find_settings_module_names
 from djvet.index.source import SourceError, parse_source, read_source
 from djvet.index.urls import collect_routes
@@ -132,7 +132,14 @@ def _agreed_setting(settings: Mapping[str, SettingsFact], name: str) -> object:
 def _collect_cached(
     path: Path, root: Path, rel: str, cache: Cache, hashes: dict[str, str], trees: Trees | None = None
 ) -> ModuleInfo | None:
-    """collect_file, skipping the parse when the file's content hash matches a cached entry."""
+    """collect_file, skipping the parse when the file's content hash matches a cached entry (and
+    the read, when `hashes` already holds the hash the run's scan took of the file)."""
+    scanned = hashes.get(rel)
+    if scanned is not None and scanned != "unreadable":
+        name, is_package = module_name(path, root)
+        hit, value = cache.get("module", rel, digest("module", scanned, rel, name, is_package))
+        if hit and isinstance(value, tuple) and len(value) == 1 and (value[0] is None or isinstance(value[0], ModuleInfo)):
+            return value[0]
     try:
         data = path.read_bytes()
     except OSError:
@@ -193,7 +200,7 @@ def build_index(
         paths[rel] = info.name
     source_roots = _source_roots(root, modules, paths)
     entry_modules = [_rooted(name, modules, source_roots) for name in entry_modules]
-    resolver = Resolver(modules, source_roots)
+    resolver = resolver_for(modules, source_roots)
     reader = SettingsReader(resolver)
     settings_names = {name for name, info in modules.items() if "settings" in info.kinds} | {
         name for name in entry_modules if name in modules

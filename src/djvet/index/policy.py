@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from djvet.index.branches import instance_classes, is_instances_of
 from djvet.index.expr import UNKNOWN, Bin, Call, Const, Expr, Name, Seq, string_items
 from djvet.index.facts import ActionFact, Branch, ClassInfo, Condition, FunctionInfo, ProjectIndex, ViewFact
-from djvet.index.resolve import Resolver
+from djvet.index.resolve import Resolver, resolver_for
 
 ANYONE, AUTHENTICATED, RESTRICTED, UNKNOWN_ACCESS = "anyone", "authenticated", "restricted", "unknown"
 _RANK = {ANYONE: 0, AUTHENTICATED: 1, RESTRICTED: 2}
@@ -224,21 +224,14 @@ class ViewPolicy:
         return tuple(dict.fromkeys(op.method for op in self.operations))
 
 
-_POLICY_RESOLVERS: dict[int, tuple[ProjectIndex, Resolver]] = {}
-
-
 def policy_resolver(index: ProjectIndex) -> Resolver:
-    """The book's Resolver (with the source roots), one per index; a recorded check sees each of
-    its queries as a read (see index.deps)."""
+    """The book's Resolver (with the source roots): the one the index was linked with
+    (resolve.resolver_for); a recorded check sees each of its queries as a read (see index.deps)."""
     from djvet.index.deps import RecordingResolver, TrackedIndex, untracked
 
     real = untracked(index)
-    cached = _POLICY_RESOLVERS.get(id(real))
-    if cached is None or cached[0] is not real:
-        _POLICY_RESOLVERS.clear()
-        cached = (real, Resolver(real.modules, real.source_roots))
-        _POLICY_RESOLVERS[id(real)] = cached
-    return RecordingResolver(cached[1], policy_resolver) if type(index) is TrackedIndex else cached[1]  # type: ignore[return-value]
+    resolver = resolver_for(real.modules, real.source_roots, real.mros)
+    return RecordingResolver(resolver, policy_resolver) if type(index) is TrackedIndex else resolver  # type: ignore[return-value]
 
 
 # ---- the policy book: one per index ----------------------------------------------------------
@@ -879,10 +872,12 @@ _BOOKS: dict[int, tuple[ProjectIndex, PolicyBook]] = {}
 
 
 def policy_book(index: ProjectIndex) -> PolicyBook:
-    """The policy book of an index, built once (the last index's book is kept)."""
+    """The policy book of an index, built once (the last two indexes' books are kept: a recorded
+    check asks with its tracked index and, inside shared results, with the real one)."""
     entry = _BOOKS.get(id(index))
     if entry is None or entry[0] is not index:
-        _BOOKS.clear()
+        while len(_BOOKS) >= 2:
+            del _BOOKS[next(iter(_BOOKS))]
         entry = (index, PolicyBook(index))
         _BOOKS[id(index)] = entry
     return entry[1]

@@ -341,20 +341,12 @@ def _from_view_queryset(
     return None if loaded is None else (loaded, _classes_of(index, loaded.model, None), calls)
 
 
-_RESOLVERS: dict[int, tuple[ProjectIndex, object]] = {}
-
-
 def index_resolver(index: ProjectIndex):  # type: ignore[no-untyped-def]
     """One Resolver per index (rules resolve names written in function bodies with it)."""
     from djvet.index.deps import RecordingResolver, TrackedIndex, untracked
-    from djvet.index.resolve import Resolver
+    from djvet.index.resolve import resolver_for
 
     real = untracked(index)
-    cached = _RESOLVERS.get(id(real))
-    if cached is None or cached[0] is not real:
-        if len(_RESOLVERS) > 8:
-            _RESOLVERS.clear()
-        cached = (real, Resolver(real.modules, real.source_roots))
-        _RESOLVERS[id(real)] = cached
+    resolver = resolver_for(real.modules, real.source_roots, real.mros)  # the one the index was linked with
     # a recorded check sees each query as a read (see index.deps)
-    return RecordingResolver(cached[1], index_resolver) if type(index) is TrackedIndex else cached[1]
+    return RecordingResolver(resolver, index_resolver) if type(index) is TrackedIndex else resolver

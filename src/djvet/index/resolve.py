@@ -26,6 +26,10 @@ class Resolver:
         self._assigned: dict[str, frozenset[str]] = {}
         self._mro: dict[str, tuple[str, ...]] = {}
         self._bases: dict[str, tuple[str, ...]] = {}
+        # name lookups are a function of the modules alone: answered once (the index's linking
+        # and every rule ask the same few thousand names tens of thousands of times)
+        self._resolved: dict[tuple[str, str], str] = {}
+        self._canonical: dict[str, str] = {}
 
     # -- names ----------------------------------------------------------------------------------
 
@@ -71,6 +75,14 @@ class Resolver:
 
     def canonical(self, qualname: str, hops: int = 0) -> str:
         """Follow re-exports: `shop.models.Book` -> `shop.models.book.Book`."""
+        if hops:
+            return self._follow(qualname, hops)
+        found = self._canonical.get(qualname)
+        if found is None:
+            found = self._canonical[qualname] = self._follow(qualname, 0)
+        return found
+
+    def _follow(self, qualname: str, hops: int) -> str:
         if hops > MAX_HOPS or qualname in self.classes or qualname in self.functions or qualname in self.modules:
             return qualname
         parts = qualname.split(".")
@@ -94,6 +106,12 @@ class Resolver:
 
     def resolve(self, module: str, dotted: str) -> str:
         """The qualified name a dotted name written in `module` refers to (best effort)."""
+        found = self._resolved.get((module, dotted))
+        if found is None:
+            found = self._resolved[(module, dotted)] = self._resolve(module, dotted)
+        return found
+
+    def _resolve(self, module: str, dotted: str) -> str:
         first, _, rest = dotted.partition(".")
         found = self._lookup_in_module(module, first, 0) if module in self.modules else None
         if found is None:
@@ -190,3 +208,24 @@ class Resolver:
                 for name, method in info.methods.items():
                     found.setdefault(name, method)
         return found
+
+
+_BY_MODULES: dict[int, Resolver] = {}
+
+
+def resolver_for(
+    modules: Mapping[str, ModuleInfo], source_roots: tuple[str, ...] = (), mros: Mapping[str, tuple[str, ...]] | None = None
+) -> Resolver:
+    """The Resolver over this very modules mapping (and source roots), made once. Its answers are a
+    function of the modules alone (it only memoizes), so the index's linking, the rules' lookups
+    (querysets.index_resolver) and the policy book share one set of memos instead of three.
+    `mros`: the index's, when the index was not linked in this process (index.linked): linking
+    computed the MRO of every class, so they are exactly what its Resolver held."""
+    found = _BY_MODULES.get(id(modules))
+    if found is None or found.modules is not modules or found.source_roots != source_roots:
+        if len(_BY_MODULES) > 8:
+            _BY_MODULES.clear()
+        found = _BY_MODULES[id(modules)] = Resolver(modules, source_roots)
+        if mros is not None:
+            found._mro.update(mros)
+    return found

@@ -35,7 +35,9 @@ class SerializerMethodFieldQuery(Rule):
     code = "DJV104"
 
     def applies_to(self, ctx: ModuleContext) -> bool:
-        return not (ctx.kinds & SKIPPED_KINDS) and bool(_project(ctx.index).uses.get(ctx.module))
+        # only the method fields here: where serializers render (every view and call site) is
+        # computed when a module has some
+        return not (ctx.kinds & SKIPPED_KINDS) and bool(_method_uses_by_module(ctx.index).get(ctx.module))
 
     def check_module(self, node: nodes.Module, ctx: ModuleContext) -> Iterator[Hit]:
         project = _project(ctx.index)
@@ -68,10 +70,14 @@ class Project:
     bases: frozenset[str]  # serializers other project serializers subclass
 
 
+def _method_uses_by_module(index: ProjectIndex) -> Mapping[str, list[MethodUse]]:
+    return shared("djv104-uses", index, _method_uses)
+
+
 def _project(index: ProjectIndex) -> Project:
     """Computed once per index; each piece is looked up by key (see index.deps)."""
     return Project(
-        shared("djv104-uses", index, _method_uses),
+        _method_uses_by_module(index),
         shared("serializer-visits-by-serializer", index, _visits_by_serializer),
         shared("serializer-bases", index, _serializer_bases),
     )
