@@ -606,3 +606,24 @@ def test_a_migrations_init_removed_renames_the_package_below_it_with_the_cache_o
     after = check_json(capsys)
     assert after == check_json(capsys, "--no-cache")
     assert '"path": "catalog/migrations/extra/views.py"' not in after
+
+
+MISPLACED_TYPE_COMMENT = """from catalog.models import Book
+
+
+def titles():
+    if True:  #type: int
+        for book in Book.objects.all():
+            print(book.author.name)
+"""
+
+
+def test_a_file_astroid_cannot_parse_for_its_type_comment_is_reported_alike_with_and_without_the_cache(bookshop, capsys):
+    """astroid parses with type comments, and a misplaced one is its syntax error: the `ast` tree
+    the index parsed without them (kept on a run without a cached index) must not hide that."""
+    (bookshop / "catalog/typed.py").write_text(MISPLACED_TYPE_COMMENT, encoding="utf-8")
+    check_file_json(capsys, "catalog/views.py")  # the index (with typed.py's facts) is cached
+    cached = check_file_json(capsys, "catalog/typed.py")
+    assert cached == check_file_json(capsys, "catalog/typed.py", "--no-cache")
+    assert '"message": "syntax error: invalid syntax (line 5, column 22)"' in cached
+    assert check_json(capsys) == check_json(capsys, "--no-cache")
