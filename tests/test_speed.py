@@ -573,3 +573,57 @@ def test_value_digests_are_those_of_the_recorded_reads_before_the_inline_scalars
     assert [value_digest(v) for v in (("x",), 1, True)] == [
         "742e1ba0346ce6971886ba38f158444f", "d3c10eb2c3af51b75aabc68bcafaa068", "d510a0f0427ef13e3010ba25201dfddd"
     ]
+
+
+BELOW_MIGRATIONS = {
+    "catalog/migrations/__init__.py": "",
+    "catalog/migrations/extra/__init__.py": "",
+    "catalog/migrations/extra/models.py": (
+        "from django.db import models\n\n\nclass Gadget(models.Model):\n"
+        '    owner = models.ForeignKey("catalog.Author", on_delete=models.CASCADE)\n'
+    ),
+    "catalog/migrations/extra/views.py": (
+        "from catalog.migrations.extra.models import Gadget\n\n\ndef gadgets():\n"
+        "    for gadget in Gadget.objects.all():\n        print(gadget.owner.name)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("runs", [[], ["catalog/migrations/extra/views.py"]], ids=["whole project", "pre-commit"])
+def test_a_migrations_init_removed_renames_the_package_below_it_with_the_cache_on(bookshop, capsys, runs):
+    """Module names depend on every __init__.py above a file, a migrations folder's included
+    (build_index reads no migration): removing it renames `catalog.migrations.extra.models` to
+    `extra.models`, so the import no longer names the model and the linked index of the last
+    run must not be reused."""
+    for rel, text in BELOW_MIGRATIONS.items():
+        (bookshop / rel).parent.mkdir(parents=True, exist_ok=True)
+        (bookshop / rel).write_text(text, encoding="utf-8")
+    before = check_json(capsys)
+    assert '"path": "catalog/migrations/extra/views.py"' in before
+    (bookshop / "catalog/migrations/__init__.py").unlink()
+    for rel in runs:
+        assert check_file_json(capsys, rel) == check_file_json(capsys, rel, "--no-cache")
+    after = check_json(capsys)
+    assert after == check_json(capsys, "--no-cache")
+    assert '"path": "catalog/migrations/extra/views.py"' not in after
+
+
+MISPLACED_TYPE_COMMENT = """from catalog.models import Book
+
+
+def titles():
+    if True:  #type: int
+        for book in Book.objects.all():
+            print(book.author.name)
+"""
+
+
+def test_a_file_astroid_cannot_parse_for_its_type_comment_is_reported_alike_with_and_without_the_cache(bookshop, capsys):
+    """astroid parses with type comments, and a misplaced one is its syntax error: the `ast` tree
+    the index parsed without them (kept on a run without a cached index) must not hide that."""
+    (bookshop / "catalog/typed.py").write_text(MISPLACED_TYPE_COMMENT, encoding="utf-8")
+    check_file_json(capsys, "catalog/views.py")  # the index (with typed.py's facts) is cached
+    cached = check_file_json(capsys, "catalog/typed.py")
+    assert cached == check_file_json(capsys, "catalog/typed.py", "--no-cache")
+    assert '"message": "syntax error: invalid syntax (line 5, column 22)"' in cached
+    assert check_json(capsys) == check_json(capsys, "--no-cache")

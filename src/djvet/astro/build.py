@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from typing import TYPE_CHECKING, Any
 
 from astroid import nodes
@@ -130,7 +131,10 @@ class ProjectBuilder(AstroidBuilder):
         return tree.public_names()
 
     def build(self, text: str, module: str, path: str, parsed: ast.Module | None = None) -> nodes.Module:
-        if parsed is None:
+        if parsed is None or _TYPE_COMMENT.search(text):
+            # astroid parses with type comments, where a misplaced one is its syntax error
+            # (`if x:  #type: int`): the tree parsed without them is the same tree only when
+            # the text has none
             return self.string_build(text, module, path)
         # string_build minus its parse: `_data_build` after `ast.parse`, then the same post-build
         if module.endswith(".__init__"):
@@ -141,6 +145,11 @@ class ProjectBuilder(AstroidBuilder):
         tree = builder.visit_module(parsed, module, os.path.abspath(path), package)
         tree.file_bytes = text.encode("utf-8")
         return self._post_build(tree, builder, "utf-8")
+
+
+# what Python's tokenizer takes for a type comment when asked for them (`# type:`, `#type:`,
+# `# type: ignore`), and more (inside strings): those texts are parsed again by astroid
+_TYPE_COMMENT = re.compile(r"#[ \t]*type:")
 
 
 def _project_module(index: ProjectIndex, absolute: str) -> str | None:
@@ -164,6 +173,5 @@ def build_module(text: str, module: str, path: str, index: ProjectIndex | None, 
     """An astroid tree of a project file, as `AstroidBuilder.string_build` makes it minus the
     work that leaves the project (see the module docstring). Raises what string_build raises.
     `parsed`: the `ast` tree of `text` when the caller has it (the index parsed the file already),
-    which saves parsing it again; astroid then lacks only the type comments (`# type: int`),
-    which no djvet rule reads."""
+    which saves parsing it again unless the text holds a type comment (see ProjectBuilder.build)."""
     return ProjectBuilder(index).build(text, module, path, parsed)

@@ -28,10 +28,18 @@ from djvet.index.facts import ModuleInfo, ProjectIndex
 
 KIND = "index"
 Files = tuple[tuple[str, str], ...]  # (relative path, content hash) of every non-migration Python file, in order
+PACKAGE_MARK = "package"  # a migrations folder's readable __init__.py: only that it is there counts
 
 
 def _files(hashes: Mapping[str, str]) -> Files:
-    return tuple((rel, content) for rel, content in sorted(hashes.items()) if not is_migration(rel))
+    """The non-migration files with their hashes, and the migrations folders' __init__.py files
+    by presence: build_index reads no migration, but module names depend on which folders are
+    packages, and a package below a migrations folder is named through it."""
+    return tuple(
+        (rel, content if not is_migration(rel) else content if content == "unreadable" else PACKAGE_MARK)
+        for rel, content in sorted(hashes.items())
+        if not is_migration(rel) or rel.endswith("/__init__.py")
+    )
 
 
 def _same_facts(old: ModuleInfo | None, new: ModuleInfo | None) -> bool:
@@ -106,7 +114,7 @@ def _unchanged(
     for rel, content in files:
         if old_hashes[rel] == content:
             continue
-        if rel.rpartition("/")[2] in ENTRY_FILES or content == "unreadable":
+        if rel.rpartition("/")[2] in ENTRY_FILES or content == "unreadable" or is_migration(rel):
             return False
         name = old.paths.get(rel)
         facts = _collect_cached(root / rel, root, rel, cache, hashes, trees)
