@@ -230,7 +230,7 @@ def test_extend_select_rejects_an_unknown_code() -> None:
 def test_model_field_rules_build_a_tree_only_for_files_that_define_models(tmp_path, monkeypatch):
     """DJV601/603-606 read model class bodies: "null" or "default" in a file without a model (a
     form, a helper) must not cost an astroid tree, and the model file still gets its findings."""
-    import djvet.runner as runner
+    from djvet import runner
 
     (tmp_path / "pyproject.toml").write_text('[tool.djvet]\nselect = ["DJV601", "DJV606"]\n', encoding="utf-8")
     shop = tmp_path / "shop"

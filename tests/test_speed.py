@@ -363,7 +363,7 @@ def test_each_file_is_parsed_once_on_a_cold_run(bookshop, capsys, monkeypatch):
 
 
 def test_past_the_tree_budget_files_are_parsed_again_with_the_same_findings(bookshop, capsys, monkeypatch):
-    import djvet.index.build as build
+    from djvet.index import build
 
     expected = check_json(capsys, "--no-cache")
     monkeypatch.setattr(build.Trees.__init__, "__defaults__", (0,))  # no text fits: keep no tree
@@ -375,7 +375,7 @@ def test_past_the_tree_budget_files_are_parsed_again_with_the_same_findings(book
 def test_a_command_runs_with_the_collector_thresholds_and_restores_the_callers(bookshop, capsys, monkeypatch):
     import gc
 
-    import djvet.cli as cli
+    from djvet import cli
 
     seen = []
     real = cli.check_paths

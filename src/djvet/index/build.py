@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from djvet.cache import Cache, digest, sha256_bytes
@@ -27,7 +27,7 @@ class Trees:
     A tree takes about 30 times its text's size in memory: beyond `budget` characters of text
     kept (netbox has 11 million), later files are parsed again when checked, as before."""
 
-    def __init__(self, wanted: Collection[str], budget: int = 16 << 20) -> None:
+    def __init__(self, wanted: Iterable[str], budget: int = 16 << 20) -> None:
         self.wanted = frozenset(wanted)
         self.budget = budget
         self._kept: dict[str, tuple[str, ast.Module]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import cast
 
 from djvet.index.bodies import own_nodes
 from djvet.index.branches import BRANCH_FUNCTIONS, collect_branches
@@ -37,20 +38,23 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> Fu
     for child in own_nodes(node):
         kind = type(child)  # most nodes are names, constants and contexts: one test sends them on
         if kind is ast.Call:
+            call = cast(ast.Call, child)
             if not uses_user:
-                uses_user = _uses_request_user(child)
-            if isinstance(child.func, ast.Attribute):
-                receiver = dotted_name(child.func.value)
-                calls.add(f"{receiver}.{child.func.attr}" if receiver else child.func.attr)
-            if any(k.arg == "data" for k in child.keywords):
-                called = _called_name(child.func)
+                uses_user = _uses_request_user(call)
+            if isinstance(call.func, ast.Attribute):
+                receiver = dotted_name(call.func.value)
+                calls.add(f"{receiver}.{call.func.attr}" if receiver else call.func.attr)
+            if any(k.arg == "data" for k in call.keywords):
+                called = _called_name(call.func)
                 if called is not None:
                     data_calls.add(called)
         elif kind is ast.Attribute:
             if not uses_user:
                 uses_user = _uses_request_user(child)
-        elif kind is ast.Return and child.value is not None and len(returns) < 20:
-            returns.append(to_expr(child.value))
+        elif kind is ast.Return:
+            value = cast(ast.Return, child).value
+            if value is not None and len(returns) < 20:
+                returns.append(to_expr(value))
     return FunctionInfo(
         name=node.name,
         qualname=qualname,

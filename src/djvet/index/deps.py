@@ -262,7 +262,7 @@ class Unhashable(Exception):
 _FIELD_NAMES: dict[type, tuple[bytes, tuple[str, ...]]] = {}
 _SCALARS = (str, int, float, bool, bytes, type(None))
 # what follows a scalar's repr: ";" and its type's name (one bytes object per type, not two per value)
-_SCALAR_TAGS = {kind: b";" + kind.__name__.encode() for kind in _SCALARS}
+_SCALAR_TAGS: dict[type, bytes] = {kind: b";" + kind.__name__.encode() for kind in _SCALARS}
 
 
 def _encode(value: object, out: list[bytes]) -> None:
