@@ -304,6 +304,9 @@ def test_the_pylint_plugin_reuses_the_cache_of_djvet_check(bookshop, capsys, mon
 
     monkeypatch.setattr(build, "collect_file", boom)
     monkeypatch.setattr(runner, "build_tree", boom)
+    # nor link the index again: the last `djvet check .` left its linked index, still valid
+    monkeypatch.setattr(build, "build_index", boom)
+    monkeypatch.setattr("djvet.index.linked.build_index", boom)
     module = AstroidBuilder(AstroidManager()).file_build(str(bookshop / "catalog/views.py"), "catalog.views")
     result = Analysis(UnittestLinter(), default_catalog()).analyze(module)
     assert [(f.line, f.code, f.message) for f in result.findings] == expected

@@ -22,7 +22,7 @@ from djvet.finding import FileError, Finding
 from djvet.index.discover import find_root, relpath
 from djvet.index.source import SourceError, decode_source, read_source
 from djvet.rule import Rule
-from djvet.runner import Project, build_tree, display_path, open_project
+from djvet.runner import Project, build_tree, display_path, open_project, scan_project
 
 if TYPE_CHECKING:
     from pylint.lint import PyLinter
@@ -113,9 +113,11 @@ class Analysis:
     def project(self, root: Path) -> Project | ConfigError:
         if root not in self.projects:
             try:
-                # The same .djvet_cache/ as `djvet check`: the index is rebuilt from cached per-file
-                # facts, so linting one file of a large project does not re-read the whole project.
-                self.projects[root] = open_project(root, {}, cache=True)
+                # The same .djvet_cache/ as `djvet check`: the last whole-project run's linked index
+                # is reused while the files' facts are what it was built from (else it is linked
+                # again from cached per-file facts), so linting one file of a large project does
+                # not re-read the whole project.
+                self.projects[root] = open_project(root, {}, cache=True, hashes=scan_project(root))
             except ConfigError as exc:
                 self.projects[root] = exc
         return self.projects[root]
