@@ -17,6 +17,8 @@ fresh process:
   model touched    `djvet check .` after appending a comment to the project's largest models file
   pre-commit view  `djvet check VIEWS.py` after appending a comment to its largest views file,
                    as pre-commit calls it (only the changed file, warm cache)
+  pre-commit view  the same after appending a function instead: the file's facts change, as
+   (function)      in most real edits, and the project index is linked again
   pylint           `pylint --load-plugins=pylint_django FILES` (the same files as the floor)
   pylint + djvet   `pylint --load-plugins=pylint_django,djvet.pylint FILES`
   pylint view      both pylint commands on the views file alone (the editor's path)
@@ -118,6 +120,17 @@ def appender(path: Path) -> Callable[[int], None]:
     return edit
 
 
+def function_adder(path: Path) -> Callable[[int], None]:
+    """An edit that changes the file's facts (a comment leaves them as they were, and djvet then
+    reuses the last whole-project run's linked index): most real edits are of this kind."""
+
+    def edit(run: int) -> None:
+        with path.open("ab") as handle:
+            handle.write(f"\n\ndef added_by_scenarios_{run}(request):\n    return None\n".encode())
+
+    return edit
+
+
 def is_project(folder: Path) -> bool:
     """A root marker, Python files at the top or a package right below: a project, not a corpus."""
     markers = any((folder / marker).exists() for marker in ROOT_MARKERS)
@@ -159,6 +172,9 @@ def measure_project(source: Path, runs: int, jobs: str | None, pylint: bool, dja
         if view is not None:
             rel_view = view.relative_to(project).as_posix()
             scenarios.append(Scenario(f"pre-commit: djvet check {rel_view} after editing it", [*djvet_cmd, rel_view], appender(view)))
+            scenarios.append(
+                Scenario(f"pre-commit: djvet check {rel_view} after adding a function to it", [*djvet_cmd, rel_view], function_adder(view))
+            )
         if pylint:
             base = [sys.executable, "-m", "pylint", "--load-plugins=pylint_django"]
             plus = [sys.executable, "-m", "pylint", "--load-plugins=pylint_django,djvet.pylint"]

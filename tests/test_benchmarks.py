@@ -72,15 +72,16 @@ def test_scenarios_measure_every_scenario_on_a_copy(tmp_path):
         ("tiny (5 files)", "djvet warm, nothing changed"),
         ("tiny (5 files)", "djvet after editing shop/models.py"),
         ("tiny (5 files)", "pre-commit: djvet check shop/views.py after editing it"),
+        ("tiny (5 files)", "pre-commit: djvet check shop/views.py after adding a function to it"),
         ("tiny (5 files)", "pylint + pylint_django"),
         ("tiny (5 files)", "pylint + pylint_django + djvet"),
         ("tiny (5 files)", "pylint + pylint_django on shop/views.py"),
         ("tiny (5 files)", "pylint + pylint_django + djvet on shop/views.py"),
     ]
     assert rows[0]["ratio"] == "1.00x"
-    assert [r["note"].strip() for r in rows[:6]] == [""] * 6
-    assert re.fullmatch(r"[+-]\d+% on pylint", rows[6]["note"].strip()), rows[6]
-    assert re.fullmatch(r"[+-]\d+% on pylint", rows[8]["note"].strip()), rows[8]
+    assert [r["note"].strip() for r in rows[:7]] == [""] * 7
+    assert re.fullmatch(r"[+-]\d+% on pylint", rows[7]["note"].strip()), rows[7]
+    assert re.fullmatch(r"[+-]\d+% on pylint", rows[9]["note"].strip()), rows[9]
     assert out.read_text(encoding="utf-8") == result.stdout
     assert snapshot(project) == before  # edits and the cache went to a temporary copy
 
