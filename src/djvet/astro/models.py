@@ -21,6 +21,13 @@ def find_model(node: nodes.ClassDef, ctx: ModuleContext) -> ModelFact | None:
     return ctx.index.models.get(ctx.qualname(node))
 
 
+def find_concrete_model(node: nodes.ClassDef, ctx: ModuleContext) -> ModelFact | None:
+    """find_model, for a model with a table of its own whose bases djvet sees in full: not
+    abstract, not a proxy, not partial (a base outside the project may define anything)."""
+    model = find_model(node, ctx)
+    return None if model is None or model.abstract or model.proxy or model.partial else model
+
+
 def own_field_calls(node: nodes.ClassDef, model: ModelFact) -> Iterator[tuple[FieldFact, nodes.Call]]:
     """Each field written in the class body (`name = models.XField(...)`) with its fact."""
     for child in node.body:

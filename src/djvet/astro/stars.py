@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from djvet.index.deps import Read, untracked
+from djvet.index.deps import PerIndex, Read, untracked
 
 if TYPE_CHECKING:
     from djvet.cache import Cache
@@ -101,15 +101,9 @@ def _key() -> str:
     return digest(KIND, astroid_version)
 
 
-_BOOKS: dict[int, tuple[ProjectIndex, StarNames]] = {}
+_BOOKS: PerIndex[StarNames] = PerIndex(lambda index: StarNames())
 
 
 def star_names(index: ProjectIndex) -> StarNames:
     """The entries of `index` (tracked or not: one set per real index; only the latest index's are kept)."""
-    real = untracked(index)
-    entry = _BOOKS.get(id(real))
-    if entry is None or entry[0] is not real:
-        _BOOKS.clear()
-        entry = (real, StarNames())
-        _BOOKS[id(real)] = entry
-    return entry[1]
+    return _BOOKS(untracked(index))

@@ -9,22 +9,16 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from djvet.index.deps import record, untracked
+from djvet.index.deps import PerIndex, record, untracked
 from djvet.index.facts import FunctionInfo, ProjectIndex
 from djvet.index.source import SourceError, parse_source, read_source
 
-_SOURCES: dict[int, tuple[ProjectIndex, dict[str, str | None], dict[str, ast.Module | None]]] = {}
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+_SOURCES: PerIndex[tuple[dict[str, str | None], dict[str, ast.Module | None]]] = PerIndex(lambda index: ({}, {}))
 
 
 def _caches(index: ProjectIndex) -> tuple[dict[str, str | None], dict[str, ast.Module | None]]:
-    index = untracked(index)  # one cache for every file's check; each read is recorded below
-    entry = _SOURCES.get(id(index))
-    if entry is None or entry[0] is not index:
-        _SOURCES.clear()
-        entry = (index, {}, {})
-        _SOURCES[id(index)] = entry
-    return entry[1], entry[2]
+    return _SOURCES(untracked(index))  # one cache for every file's check; each read is recorded below
 
 
 def module_text(index: ProjectIndex, module: str) -> str | None:

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from djvet.index.facts import ProjectIndex, SettingsFact
 
@@ -172,6 +172,27 @@ def untracked(index: ProjectIndex) -> ProjectIndex:
 # ---- project-wide results shared by every file's check ----------------------------------------
 
 _SHARED: dict[tuple[str, int], tuple[ProjectIndex, object]] = {}
+
+
+class PerIndex(Generic[T]):
+    """A value made once per index object, for the latest `keep` indexes only (a process checks
+    one project at a time; the pylint plugin and tests open many). Keyed by the index's identity,
+    checked, so a new index at a freed one's address never gets its value. Reads nothing through
+    the index itself: what the value's users read is theirs to record."""
+
+    def __init__(self, make: Callable[[ProjectIndex], T], keep: int = 1) -> None:
+        self._make = make
+        self._keep = keep
+        self._values: dict[int, tuple[ProjectIndex, T]] = {}
+
+    def __call__(self, index: ProjectIndex) -> T:
+        entry = self._values.get(id(index))
+        if entry is None or entry[0] is not index:
+            while len(self._values) >= self._keep:
+                del self._values[next(iter(self._values))]
+            entry = (index, self._make(index))
+            self._values[id(index)] = entry
+        return entry[1]
 
 
 def shared(label: str, index: ProjectIndex, compute: Callable[[ProjectIndex], T]) -> T:

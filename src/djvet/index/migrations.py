@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from djvet.index.deps import PerIndex
 from djvet.index.expr import (
     UNKNOWN,
     Call,
@@ -208,7 +209,7 @@ class _Folder:
     files: dict[str, MigrationFile | None] = dataclasses.field(default_factory=dict)
 
 
-_FOLDERS: dict[int, tuple[ProjectIndex, dict[str, _Folder]]] = {}
+_FOLDERS: PerIndex[dict[str, _Folder]] = PerIndex(lambda index: {})
 
 
 def is_migration_path(relpath: str) -> bool:
@@ -217,15 +218,10 @@ def is_migration_path(relpath: str) -> bool:
 
 
 def _folder(index: ProjectIndex, folder_rel: str) -> _Folder:
-    entry = _FOLDERS.get(id(index))
-    if entry is None or entry[0] is not index:
-        _FOLDERS.clear()
-        entry = (index, {})
-        _FOLDERS[id(index)] = entry
-    cached = entry[1].get(folder_rel)
+    folders = _FOLDERS(index)
+    cached = folders.get(folder_rel)
     if cached is None:
-        cached = _read_folder(Path(index.root) / folder_rel)
-        entry[1][folder_rel] = cached
+        cached = folders[folder_rel] = _read_folder(Path(index.root) / folder_rel)
     return cached
 
 

@@ -13,8 +13,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from djvet.index.branches import instance_classes, is_instances_of
+from djvet.index.deps import PerIndex
 from djvet.index.expr import UNKNOWN, Bin, Call, Const, Expr, Name, Seq, string_items
-from djvet.index.facts import ActionFact, Branch, ClassInfo, Condition, FunctionInfo, ProjectIndex, ViewFact
+from djvet.index.facts import (
+    ActionFact,
+    Branch,
+    ClassInfo,
+    Condition,
+    FunctionInfo,
+    ProjectIndex,
+    ViewFact,
+)
 from djvet.index.resolve import Resolver, resolver_for
 
 ANYONE, AUTHENTICATED, RESTRICTED, UNKNOWN_ACCESS = "anyone", "authenticated", "restricted", "unknown"
@@ -868,19 +877,14 @@ class _PolicyBuilder:
 
 # ---- entry points -------------------------------------------------------------------------------
 
-_BOOKS: dict[int, tuple[ProjectIndex, PolicyBook]] = {}
+# the last two indexes' books are kept: a recorded check asks with its tracked index and,
+# inside shared results, with the real one
+_BOOKS: PerIndex[PolicyBook] = PerIndex(PolicyBook, keep=2)
 
 
 def policy_book(index: ProjectIndex) -> PolicyBook:
-    """The policy book of an index, built once (the last two indexes' books are kept: a recorded
-    check asks with its tracked index and, inside shared results, with the real one)."""
-    entry = _BOOKS.get(id(index))
-    if entry is None or entry[0] is not index:
-        while len(_BOOKS) >= 2:
-            del _BOOKS[next(iter(_BOOKS))]
-        entry = (index, PolicyBook(index))
-        _BOOKS[id(index)] = entry
-    return entry[1]
+    """The policy book of an index, built once."""
+    return _BOOKS(index)
 
 
 def view_policy(index: ProjectIndex, view: str) -> ViewPolicy | None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from djvet.astro.models import find_model
+from djvet.astro.models import find_concrete_model
 from djvet.engine import ModuleContext
 from djvet.index.models import DJANGO_ABSTRACT_MODELS
 from djvet.rule import Hit, Rule
@@ -17,8 +17,8 @@ class ModelWithoutStr(Rule):
     needs_text = ("Model",)
 
     def check_classdef(self, node: nodes.ClassDef, ctx: ModuleContext) -> Iterator[Hit]:
-        model = find_model(node, ctx)
-        if model is None or model.abstract or model.proxy or model.partial:
+        model = find_concrete_model(node, ctx)
+        if model is None:
             return  # a base outside the project (partial) may define __str__
         ancestors = ctx.index.mros.get(model.qualname, (model.qualname,))
         if any(a in DJANGO_ABSTRACT_MODELS for a in ancestors):

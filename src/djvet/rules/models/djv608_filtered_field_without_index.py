@@ -9,7 +9,7 @@ from astroid import nodes
 from djvet.astro.classes import find_class_assignment, find_inner_class
 from djvet.astro.models import (
     django_field_name,
-    find_model,
+    find_concrete_model,
     is_true,
     keywords,
     own_field_calls,
@@ -33,8 +33,8 @@ class FilteredFieldWithoutIndex(Rule):
     needs_text = ("Field",)
 
     def check_classdef(self, node: nodes.ClassDef, ctx: ModuleContext) -> Iterator[Hit]:
-        model = find_model(node, ctx)
-        if model is None or model.abstract or model.proxy or model.partial:
+        model = find_concrete_model(node, ctx)
+        if model is None:
             return
         lookups = field_lookups(ctx.index).get(model.qualname, ())
         if not lookups:
